@@ -1,0 +1,188 @@
+//! Instruction builders, one per program instruction. Accounts are derived from the owner and
+//! session key, so a caller passes only what it chooses.
+use crate::pda;
+use anchor_lang::{
+    prelude::Pubkey, solana_program::instruction::Instruction, system_program, InstructionData,
+    ToAccountMetas,
+};
+use session_keys::{accounts, instruction, instructions::CreateSessionArgs, ID};
+
+fn build(accounts: impl ToAccountMetas, data: impl InstructionData) -> Instruction {
+    Instruction {
+        program_id: ID,
+        accounts: accounts.to_account_metas(None),
+        data: data.data(),
+    }
+}
+
+/// The owner's token account and its token program, for `create_session` with a delegate
+/// approval.
+#[derive(Clone, Copy, Debug)]
+pub struct DelegateFrom {
+    /// Owner's token account on which the vault becomes delegate.
+    pub token_account: Pubkey,
+    /// Its token program (SPL Token or Token-2022).
+    pub token_program: Pubkey,
+}
+
+/// `create_session`. `args.delegate_amount` needs `delegate`.
+pub fn create_session(
+    owner: &Pubkey,
+    payer: &Pubkey,
+    session_key: &Pubkey,
+    args: CreateSessionArgs,
+    delegate: Option<DelegateFrom>,
+) -> Instruction {
+    build(
+        accounts::CreateSession {
+            owner: *owner,
+            payer: *payer,
+            session_key: *session_key,
+            session: pda::session(owner, session_key).0,
+            wallet: pda::wallet(owner).0,
+            vault: pda::vault(owner).0,
+            owner_token_account: delegate.map(|d| d.token_account),
+            token_program: delegate.map(|d| d.token_program),
+            system_program: system_program::ID,
+        },
+        instruction::CreateSession { args },
+    )
+}
+
+/// `revoke_session`, signed by `authority` (the owner or the session key).
+pub fn revoke_session(
+    authority: &Pubkey,
+    owner: &Pubkey,
+    session_key: &Pubkey,
+    rent_payer: &Pubkey,
+) -> Instruction {
+    build(
+        accounts::RevokeSession {
+            authority: *authority,
+            session: pda::session(owner, session_key).0,
+            payer: *rent_payer,
+        },
+        instruction::RevokeSession {},
+    )
+}
+
+/// `revoke_all_sessions`, signed by the owner.
+pub fn revoke_all_sessions(owner: &Pubkey) -> Instruction {
+    build(
+        accounts::RevokeAllSessions {
+            owner: *owner,
+            wallet: pda::wallet(owner).0,
+        },
+        instruction::RevokeAllSessions {},
+    )
+}
+
+/// `close_session`; anyone may send it once the session is dead.
+pub fn close_session(owner: &Pubkey, session_key: &Pubkey, rent_payer: &Pubkey) -> Instruction {
+    build(
+        accounts::CloseSession {
+            session: pda::session(owner, session_key).0,
+            wallet: pda::wallet(owner).0,
+            payer: *rent_payer,
+        },
+        instruction::CloseSession {},
+    )
+}
+
+/// Accounts of a session-signed token transfer.
+#[derive(Clone, Copy, Debug)]
+pub struct TokenTransfer {
+    /// Source token account (owner's with the vault as delegate, or the vault's).
+    pub from: Pubkey,
+    /// Mint.
+    pub mint: Pubkey,
+    /// Destination token account.
+    pub to: Pubkey,
+    /// SPL Token or Token-2022.
+    pub token_program: Pubkey,
+}
+
+/// `transfer_token`, signed by the session key.
+pub fn transfer_token(
+    session_key: &Pubkey,
+    owner: &Pubkey,
+    t: TokenTransfer,
+    amount: u64,
+    decimals: u8,
+) -> Instruction {
+    build(
+        accounts::TransferToken {
+            session_key: *session_key,
+            session: pda::session(owner, session_key).0,
+            wallet: pda::wallet(owner).0,
+            vault: pda::vault(owner).0,
+            from: t.from,
+            mint: t.mint,
+            to: t.to,
+            token_program: t.token_program,
+        },
+        instruction::TransferToken { amount, decimals },
+    )
+}
+
+/// `transfer_sol` from the owner's vault, signed by the session key.
+pub fn transfer_sol(
+    session_key: &Pubkey,
+    owner: &Pubkey,
+    destination: &Pubkey,
+    amount: u64,
+) -> Instruction {
+    build(
+        accounts::TransferSol {
+            session_key: *session_key,
+            session: pda::session(owner, session_key).0,
+            wallet: pda::wallet(owner).0,
+            vault: pda::vault(owner).0,
+            destination: *destination,
+            system_program: system_program::ID,
+        },
+        instruction::TransferSol { amount },
+    )
+}
+
+/// `deposit_sol` from the owner into the vault.
+pub fn deposit_sol(owner: &Pubkey, amount: u64) -> Instruction {
+    build(
+        accounts::DepositSol {
+            owner: *owner,
+            vault: pda::vault(owner).0,
+            system_program: system_program::ID,
+        },
+        instruction::DepositSol { amount },
+    )
+}
+
+/// `withdraw_sol` from the vault to `destination`, signed by the owner.
+pub fn withdraw_sol(owner: &Pubkey, destination: &Pubkey, amount: u64) -> Instruction {
+    build(
+        accounts::WithdrawSol {
+            owner: *owner,
+            wallet: pda::wallet(owner).0,
+            vault: pda::vault(owner).0,
+            destination: *destination,
+            system_program: system_program::ID,
+        },
+        instruction::WithdrawSol { amount },
+    )
+}
+
+/// `withdraw_token` from a vault-owned token account, signed by the owner.
+pub fn withdraw_token(owner: &Pubkey, t: TokenTransfer, amount: u64, decimals: u8) -> Instruction {
+    build(
+        accounts::WithdrawToken {
+            owner: *owner,
+            wallet: pda::wallet(owner).0,
+            vault: pda::vault(owner).0,
+            from: t.from,
+            mint: t.mint,
+            to: t.to,
+            token_program: t.token_program,
+        },
+        instruction::WithdrawToken { amount, decimals },
+    )
+}

@@ -1,0 +1,100 @@
+//! A builder for [`CreateSessionArgs`] that checks, before anything is sent, every rule the
+//! program checks on the arguments (it runs the program's own code).
+use anchor_lang::prelude::Pubkey;
+use session_keys::{
+    errors::SessionError,
+    instructions::{CreateSessionArgs, MintCapsArgs},
+    policy::{CapsArgs, WindowArgs},
+};
+
+/// Caps for one asset: a required lifetime cap plus optional per-transaction and window caps.
+pub fn caps(lifetime: u64) -> CapsArgs {
+    CapsArgs {
+        lifetime,
+        per_tx: None,
+        window: None,
+    }
+}
+
+/// Extension methods to read caps like a sentence: `caps(50).per_tx(10).window(60, 10)`.
+pub trait CapsExt {
+    /// Largest single transfer.
+    fn per_tx(self, max: u64) -> Self;
+    /// At most `cap` per aligned window of `seconds`.
+    fn window(self, seconds: u32, cap: u64) -> Self;
+}
+
+impl CapsExt for CapsArgs {
+    fn per_tx(mut self, max: u64) -> Self {
+        self.per_tx = Some(max);
+        self
+    }
+    fn window(mut self, seconds: u32, cap: u64) -> Self {
+        self.window = Some(WindowArgs { seconds, cap });
+        self
+    }
+}
+
+/// Builds the scope of a new session.
+#[derive(Clone, Debug)]
+pub struct Scope(CreateSessionArgs);
+
+impl Scope {
+    /// A session that dies at `expires_at` (unix seconds) and grants nothing yet.
+    pub fn until(expires_at: i64) -> Self {
+        Self(CreateSessionArgs {
+            expires_at,
+            max_uses: None,
+            sol: None,
+            mints: Vec::new(),
+            destinations: Vec::new(),
+            label: String::new(),
+            top_up_lamports: 0,
+            delegate_amount: None,
+        })
+    }
+    /// Lets the session spend lamports from the vault within `caps`.
+    pub fn sol(mut self, caps: CapsArgs) -> Self {
+        self.0.sol = Some(caps);
+        self
+    }
+    /// Lets the session move `mint` within `caps`.
+    pub fn mint(mut self, mint: Pubkey, caps: CapsArgs) -> Self {
+        self.0.mints.push(MintCapsArgs { mint, caps });
+        self
+    }
+    /// Adds a destination (token account, token account owner, or SOL recipient).
+    pub fn destination(mut self, key: Pubkey) -> Self {
+        self.0.destinations.push(key);
+        self
+    }
+    /// Limits the number of transfers.
+    pub fn max_uses(mut self, uses: u32) -> Self {
+        self.0.max_uses = Some(uses);
+        self
+    }
+    /// Label for wallet UIs.
+    pub fn label(mut self, label: &str) -> Self {
+        self.0.label = label.to_owned();
+        self
+    }
+    /// Lamports sent from the owner to the session key for fees.
+    pub fn top_up(mut self, lamports: u64) -> Self {
+        self.0.top_up_lamports = lamports;
+        self
+    }
+    /// Approves the vault as delegate for `amount` on the owner's token account.
+    pub fn delegate(mut self, amount: u64) -> Self {
+        self.0.delegate_amount = Some(amount);
+        self
+    }
+    /// Checks every rule as of `now` and returns the arguments.
+    pub fn build(self, now: i64) -> Result<CreateSessionArgs, SessionError> {
+        self.0.check(now)?;
+        Ok(self.0)
+    }
+    /// The arguments without any check, to test what the program itself rejects.
+    pub fn build_unchecked(self) -> CreateSessionArgs {
+        self.0
+    }
+}

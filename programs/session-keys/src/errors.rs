@@ -1,0 +1,104 @@
+//! The program's one error enum. Codes are append-only: never reorder or remove a variant.
+use anchor_lang::prelude::*;
+
+/// Every rejection the program makes itself. Anchor adds 6000 to the index for the on-chain code.
+#[error_code]
+#[derive(PartialEq, Eq)]
+pub enum SessionError {
+    /// 6000
+    #[msg("Session has expired: ask the owner to create a new session")]
+    SessionExpired,
+    /// 6001
+    #[msg("Session was revoked by the owner (revoke all): ask the owner to create a new session")]
+    SessionRevoked,
+    /// 6002
+    #[msg("The signer is not this session's key: sign with the session key the owner granted")]
+    WrongSessionKey,
+    /// 6003
+    #[msg("The session key must differ from the owner: generate a fresh keypair for the session")]
+    SessionKeyIsOwner,
+    /// 6004
+    #[msg("Expiry is not in the future: pass an expires_at later than the current unix time")]
+    ExpiryInPast,
+    /// 6005
+    #[msg("Expiry is too far away: sessions last at most 30 days")]
+    ExpiryTooFar,
+    /// 6006
+    #[msg("The session grants nothing: add a SOL allowance or at least one mint allowance")]
+    EmptyScope,
+    /// 6007
+    #[msg("Too many mints in one session: at most 4")]
+    TooManyMints,
+    /// 6008
+    #[msg("Too many destinations in the allow-list: at most 8")]
+    TooManyDestinations,
+    /// 6009
+    #[msg("Label is too long: at most 32 bytes")]
+    LabelTooLong,
+    /// 6010
+    #[msg("The same mint is listed twice: merge its caps into one entry")]
+    DuplicateMint,
+    /// 6011
+    #[msg("A cap of zero grants nothing: omit the optional cap, or set a positive value")]
+    ZeroCap,
+    /// 6012
+    #[msg("A spending window needs a positive length in seconds and a positive cap")]
+    InvalidWindow,
+    /// 6013
+    #[msg("This mint is not in the session's scope: the owner must grant it in a new session")]
+    MintNotInScope,
+    /// 6014
+    #[msg("This session may not spend SOL: the owner must grant a SOL allowance in a new session")]
+    SolNotInScope,
+    /// 6015
+    #[msg("Amount is above the session's per-transaction cap: send a smaller amount")]
+    PerTransactionCapExceeded,
+    /// 6016
+    #[msg("Amount is above what is left in the current spending window: wait for the next window")]
+    WindowCapExceeded,
+    /// 6017
+    #[msg("Amount is above the session's remaining lifetime allowance")]
+    LifetimeCapExceeded,
+    /// 6018
+    #[msg("The session has used all its allowed uses: ask the owner to create a new session")]
+    UsesExhausted,
+    /// 6019
+    #[msg("Destination is not in the session's allow-list")]
+    DestinationNotAllowed,
+    /// 6020
+    #[msg("Source token account must belong to the session's owner or to the owner's vault")]
+    WrongSourceAccount,
+    /// 6021
+    #[msg("This is not the vault PDA of the session's owner")]
+    WrongVault,
+    /// 6022
+    #[msg("This is not the wallet account of the session's owner")]
+    WrongWallet,
+    /// 6023
+    #[msg("Only the session's owner or its session key can revoke it")]
+    UnauthorizedRevoker,
+    /// 6024
+    #[msg("Rent must go back to the account that paid it")]
+    WrongRentPayer,
+    /// 6025
+    #[msg("The session is still active: only the owner or the session key can close it before it expires")]
+    SessionStillActive,
+    /// 6026
+    #[msg("Amount must be greater than zero")]
+    ZeroAmount,
+    /// 6027
+    #[msg("Arithmetic overflow: amount too large")]
+    MathOverflow,
+    /// 6028
+    #[msg("Internal invariant violated: spent more than a cap allows")]
+    InvariantViolated,
+    /// 6029
+    #[msg("The same destination is listed twice")]
+    DuplicateDestination,
+    /// 6030
+    #[msg("Delegate approval needs the owner's token account and its token program")]
+    MissingDelegateAccounts,
+    /// 6031
+    #[msg("Only the owner can do this")]
+    NotOwner,
+}

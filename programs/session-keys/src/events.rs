@@ -1,0 +1,135 @@
+//! Events: one per state change, so a wallet can list and audit sessions from logs alone.
+use anchor_lang::prelude::*;
+
+/// A session was created.
+#[event]
+pub struct SessionCreated {
+    /// Owner that granted it.
+    pub owner: Pubkey,
+    /// The session PDA.
+    pub session: Pubkey,
+    /// Key allowed to sign for it.
+    pub session_key: Pubkey,
+    /// Who paid its rent.
+    pub payer: Pubkey,
+    /// Expiry (unix seconds).
+    pub expires_at: i64,
+    /// The owner's revocation nonce it was created under.
+    pub nonce: u64,
+    /// Mints it may move.
+    pub mints: Vec<Pubkey>,
+    /// Lifetime lamport cap, 0 if it may not move SOL.
+    pub sol_lifetime_cap: u64,
+    /// Lamports sent from the owner to the session key for fees.
+    pub top_up_lamports: u64,
+    /// Amount the vault was approved as delegate for, 0 if none.
+    pub delegated_amount: u64,
+    /// Label for wallet UIs.
+    pub label: String,
+}
+
+/// A session was revoked and closed by its owner or its session key.
+#[event]
+pub struct SessionRevoked {
+    /// Owner.
+    pub owner: Pubkey,
+    /// The closed session PDA.
+    pub session: Pubkey,
+    /// Who revoked it (owner or session key).
+    pub revoked_by: Pubkey,
+}
+
+/// Every session of the owner was revoked at once.
+#[event]
+pub struct AllSessionsRevoked {
+    /// Owner.
+    pub owner: Pubkey,
+    /// The wallet's nonce from now on; sessions created under an older one are dead.
+    pub nonce: u64,
+}
+
+/// A dead (expired or revoked-by-nonce) session was closed and its rent refunded.
+#[event]
+pub struct SessionClosed {
+    /// Owner.
+    pub owner: Pubkey,
+    /// The closed session PDA.
+    pub session: Pubkey,
+    /// Who received the rent.
+    pub payer: Pubkey,
+}
+
+/// A session moved tokens.
+#[event]
+pub struct TokenTransferred {
+    /// Owner.
+    pub owner: Pubkey,
+    /// The session that spent.
+    pub session: Pubkey,
+    /// Mint moved.
+    pub mint: Pubkey,
+    /// Source token account.
+    pub from: Pubkey,
+    /// Destination token account.
+    pub to: Pubkey,
+    /// Amount in base units.
+    pub amount: u64,
+    /// Lifetime allowance left for this mint.
+    pub lifetime_remaining: u64,
+    /// Allowance left in the current window (`u64::MAX` if no window).
+    pub window_remaining: u64,
+    /// Uses left (`u32::MAX` if unlimited).
+    pub uses_remaining: u32,
+}
+
+/// A session moved lamports out of the vault.
+#[event]
+pub struct SolTransferred {
+    /// Owner.
+    pub owner: Pubkey,
+    /// The session that spent.
+    pub session: Pubkey,
+    /// Recipient.
+    pub to: Pubkey,
+    /// Lamports moved.
+    pub amount: u64,
+    /// Lifetime lamport allowance left.
+    pub lifetime_remaining: u64,
+    /// Lamports left in the current window (`u64::MAX` if no window).
+    pub window_remaining: u64,
+    /// Uses left (`u32::MAX` if unlimited).
+    pub uses_remaining: u32,
+}
+
+/// The owner moved lamports into the vault.
+#[event]
+pub struct SolDeposited {
+    /// Owner.
+    pub owner: Pubkey,
+    /// Lamports deposited.
+    pub amount: u64,
+}
+
+/// The owner took lamports out of the vault.
+#[event]
+pub struct SolWithdrawn {
+    /// Owner.
+    pub owner: Pubkey,
+    /// Recipient.
+    pub to: Pubkey,
+    /// Lamports withdrawn.
+    pub amount: u64,
+}
+
+/// The owner took tokens out of a vault-owned token account.
+#[event]
+pub struct TokenWithdrawn {
+    /// Owner.
+    pub owner: Pubkey,
+    /// Mint.
+    pub mint: Pubkey,
+    /// Destination token account.
+    pub to: Pubkey,
+    /// Amount in base units.
+    pub amount: u64,
+}

@@ -1,0 +1,52 @@
+use crate::{errors::SessionError, events::SolWithdrawn, state::Wallet};
+use anchor_lang::{prelude::*, system_program};
+
+/// Moves lamports out of the owner's vault to any destination the owner picks. Owner only; no
+/// caps apply, so funds are never stuck in the vault.
+#[derive(Accounts)]
+pub struct WithdrawSol<'info> {
+    /// The owner.
+    pub owner: Signer<'info>,
+    /// The owner's wallet account (vault bump).
+    #[account(has_one = owner @ SessionError::NotOwner)]
+    pub wallet: Box<Account<'info, Wallet>>,
+    /// CHECK: the owner's vault PDA, checked in `validate()` with the stored bump.
+    #[account(mut)]
+    pub vault: UncheckedAccount<'info>,
+    /// CHECK: any recipient the owner chooses.
+    #[account(mut)]
+    pub destination: UncheckedAccount<'info>,
+    /// System program.
+    pub system_program: Program<'info, System>,
+}
+
+impl WithdrawSol<'_> {
+    fn validate(&self, amount: u64) -> Result<()> {
+        require!(amount > 0, SessionError::ZeroAmount);
+        self.wallet.check_vault(self.vault.key)
+    }
+
+    /// Transfers `amount` lamports out of the vault, signed by the vault.
+    pub fn handler(ctx: Context<Self>, amount: u64) -> Result<()> {
+        ctx.accounts.validate(amount)?;
+        let a = ctx.accounts;
+        let seeds = a.wallet.vault_seeds();
+        system_program::transfer(
+            CpiContext::new_with_signer(
+                a.system_program.key(),
+                system_program::Transfer {
+                    from: a.vault.to_account_info(),
+                    to: a.destination.to_account_info(),
+                },
+                &[&seeds],
+            ),
+            amount,
+        )?;
+        emit!(SolWithdrawn {
+            owner: a.owner.key(),
+            to: a.destination.key(),
+            amount,
+        });
+        Ok(())
+    }
+}

@@ -1,0 +1,67 @@
+use crate::{errors::SessionError, events::TokenWithdrawn, state::Wallet};
+use anchor_lang::prelude::*;
+use anchor_spl::token_interface::{self, TokenAccount, TokenInterface, TransferChecked};
+
+/// Moves tokens out of a token account owned by the owner's vault to any destination the owner
+/// picks. Owner only; no caps apply, so funds are never stuck in the vault.
+#[derive(Accounts)]
+pub struct WithdrawToken<'info> {
+    /// The owner.
+    pub owner: Signer<'info>,
+    /// The owner's wallet account (vault bump).
+    #[account(has_one = owner @ SessionError::NotOwner)]
+    pub wallet: Box<Account<'info, Wallet>>,
+    /// CHECK: the owner's vault PDA, checked in `validate()` with the stored bump.
+    pub vault: UncheckedAccount<'info>,
+    /// A token account owned by the vault.
+    #[account(mut)]
+    pub from: Box<InterfaceAccount<'info, TokenAccount>>,
+    /// CHECK: the token program checks it against both accounts and `decimals`.
+    pub mint: UncheckedAccount<'info>,
+    /// Destination token account.
+    #[account(mut)]
+    pub to: Box<InterfaceAccount<'info, TokenAccount>>,
+    /// SPL Token or Token-2022.
+    pub token_program: Interface<'info, TokenInterface>,
+}
+
+impl WithdrawToken<'_> {
+    fn validate(&self, amount: u64) -> Result<()> {
+        require!(amount > 0, SessionError::ZeroAmount);
+        self.wallet.check_vault(self.vault.key)?;
+        require_keys_eq!(
+            self.from.owner,
+            self.vault.key(),
+            SessionError::WrongSourceAccount
+        );
+        Ok(())
+    }
+
+    /// Transfers `amount` out of the vault's token account, signed by the vault.
+    pub fn handler(ctx: Context<Self>, amount: u64, decimals: u8) -> Result<()> {
+        ctx.accounts.validate(amount)?;
+        let a = ctx.accounts;
+        let seeds = a.wallet.vault_seeds();
+        token_interface::transfer_checked(
+            CpiContext::new_with_signer(
+                a.token_program.key(),
+                TransferChecked {
+                    from: a.from.to_account_info(),
+                    mint: a.mint.to_account_info(),
+                    to: a.to.to_account_info(),
+                    authority: a.vault.to_account_info(),
+                },
+                &[&seeds],
+            ),
+            amount,
+            decimals,
+        )?;
+        emit!(TokenWithdrawn {
+            owner: a.owner.key(),
+            mint: a.mint.key(),
+            to: a.to.key(),
+            amount,
+        });
+        Ok(())
+    }
+}

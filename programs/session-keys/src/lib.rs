@@ -1,0 +1,70 @@
+//! # Session keys for Solana
+//!
+//! A wallet owner grants a short-lived key limited power: which mints it may move (and SOL),
+//! how much per transaction, per recurring window and in total, how many times, to which
+//! destinations, and until when. Transfers are proxied through the owner's vault PDA only after
+//! every check passes. See the README for the account model and the security model.
+
+use anchor_lang::prelude::*;
+
+pub mod constants;
+pub mod errors;
+pub mod events;
+pub mod instructions;
+pub mod policy;
+pub mod state;
+
+use instructions::*;
+
+declare_id!("Fuozp2agVzwjMmrMLUZpFbA7nbMNzCdav5cj3yQAUrm8");
+
+/// The session-keys program.
+#[program]
+pub mod session_keys {
+    use super::*;
+
+    /// Grants a session key scoped, capped, expiring power over the owner's vault.
+    pub fn create_session(ctx: Context<CreateSession>, args: CreateSessionArgs) -> Result<()> {
+        CreateSession::handler(ctx, args)
+    }
+
+    /// Revokes and closes one session (owner or session key); rent goes back to its payer.
+    pub fn revoke_session(ctx: Context<RevokeSession>) -> Result<()> {
+        RevokeSession::handler(ctx)
+    }
+
+    /// Revokes every session of the owner at once by bumping the wallet's nonce.
+    pub fn revoke_all_sessions(ctx: Context<RevokeAllSessions>) -> Result<()> {
+        RevokeAllSessions::handler(ctx)
+    }
+
+    /// Closes an expired or nonce-revoked session; anyone may call it; rent goes to its payer.
+    pub fn close_session(ctx: Context<CloseSession>) -> Result<()> {
+        CloseSession::handler(ctx)
+    }
+
+    /// Session-signed token transfer from the owner (vault as delegate) or the vault.
+    pub fn transfer_token(ctx: Context<TransferToken>, amount: u64, decimals: u8) -> Result<()> {
+        TransferToken::handler(ctx, amount, decimals)
+    }
+
+    /// Session-signed lamport transfer from the owner's vault.
+    pub fn transfer_sol(ctx: Context<TransferSol>, amount: u64) -> Result<()> {
+        TransferSol::handler(ctx, amount)
+    }
+
+    /// Owner moves lamports into the vault.
+    pub fn deposit_sol(ctx: Context<DepositSol>, amount: u64) -> Result<()> {
+        DepositSol::handler(ctx, amount)
+    }
+
+    /// Owner moves lamports out of the vault.
+    pub fn withdraw_sol(ctx: Context<WithdrawSol>, amount: u64) -> Result<()> {
+        WithdrawSol::handler(ctx, amount)
+    }
+
+    /// Owner moves tokens out of a vault-owned token account.
+    pub fn withdraw_token(ctx: Context<WithdrawToken>, amount: u64, decimals: u8) -> Result<()> {
+        WithdrawToken::handler(ctx, amount, decimals)
+    }
+}

@@ -1,0 +1,14 @@
+//! Pure policy: expiry, caps, windows, uses and destination matching.
+//!
+//! Nothing here touches accounts or the runtime, so every rule is unit- and property-tested
+//! on the host. Instructions call these functions from their `validate()`.
+pub mod caps;
+pub mod expiry;
+pub mod scope;
+
+pub use caps::*;
+pub use expiry::*;
+pub use scope::*;
+
+/// Result of a policy check: a [`crate::errors::SessionError`] names the broken rule.
+pub type PolicyResult<T> = core::result::Result<T, crate::errors::SessionError>;

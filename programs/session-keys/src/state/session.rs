@@ -1,0 +1,210 @@
+//! The grant: one PDA per (owner, session key).
+use crate::{
+    constants::{ACCOUNT_VERSION, SESSION_SEED},
+    errors::SessionError,
+    policy::{self, Allowance, PolicyResult},
+    state::Wallet,
+};
+use anchor_lang::prelude::*;
+
+/// Caps of one mint inside a session. 84 bytes.
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MintAllowance {
+    /// The mint these caps apply to (32 bytes).
+    pub mint: Pubkey,
+    /// Caps and counters (52 bytes).
+    pub allowance: Allowance,
+}
+
+impl MintAllowance {
+    /// Serialized size in bytes.
+    pub const SIZE: usize = 32 + Allowance::SIZE;
+}
+
+/// A session: what `session_key` may do on behalf of `owner`, until when, and how much.
+///
+/// PDA `["session", owner, session_key]`. Sized at creation to what it holds, never grown:
+///
+/// | bytes | field |
+/// |---|---|
+/// | 8 | Anchor discriminator |
+/// | 1 | `version` |
+/// | 1 | `bump` |
+/// | 32 | `owner` |
+/// | 32 | `session_key` |
+/// | 32 | `payer` |
+/// | 8 | `created_at` |
+/// | 8 | `expires_at` |
+/// | 8 | `nonce` |
+/// | 4 | `max_uses` |
+/// | 4 | `uses` |
+/// | 1 (+52) | `sol`: tag, then an [`Allowance`] if SOL may move |
+/// | 4 + 84·m | `mints` |
+/// | 4 + 32·d | `destinations` |
+/// | 4 + l | `label` |
+///
+/// Fixed part 138 bytes (discriminator included); "1 mint + SOL caps, no label" is 287 bytes,
+/// "2 mints + SOL caps" 371 bytes.
+#[account]
+#[derive(Debug, PartialEq, Eq)]
+pub struct Session {
+    /// Layout version, [`ACCOUNT_VERSION`].
+    pub version: u8,
+    /// Canonical bump of this PDA, stored so nothing re-derives it.
+    pub bump: u8,
+    /// The wallet that granted the session.
+    pub owner: Pubkey,
+    /// The key allowed to sign for the session.
+    pub session_key: Pubkey,
+    /// Who paid the rent; gets it back when the session is closed.
+    pub payer: Pubkey,
+    /// Unix time of creation.
+    pub created_at: i64,
+    /// Unix time from which the session is dead (valid while `now < expires_at`).
+    pub expires_at: i64,
+    /// The owner's revocation nonce at creation; the session is dead once the wallet's differs.
+    pub nonce: u64,
+    /// Most successful uses, [`policy::UNLIMITED_USES`] if unlimited.
+    pub max_uses: u32,
+    /// Successful uses so far (transfers).
+    pub uses: u32,
+    /// Lamport caps for SOL leaving the vault; `None` means no SOL may move.
+    pub sol: Option<Allowance>,
+    /// Caps per mint; a mint not listed cannot move.
+    pub mints: Vec<MintAllowance>,
+    /// Destination allow-list (token accounts, their owners, or SOL recipients); empty = any.
+    pub destinations: Vec<Pubkey>,
+    /// Short label for wallet UIs, e.g. the app's name.
+    pub label: String,
+}
+
+impl Session {
+    /// Seed prefix.
+    pub const SEED: &'static [u8] = SESSION_SEED;
+    /// Bytes before the variable part (discriminator included).
+    pub const FIXED_SIZE: usize = 8 + 1 + 1 + 32 * 3 + 8 * 3 + 4 + 4;
+
+    /// Exact account size for a session holding the given scope.
+    pub fn space(has_sol: bool, mints: usize, destinations: usize, label_len: usize) -> usize {
+        // Saturating: `space` is evaluated by `init` before `validate()` bounds the lengths; an
+        // absurd request then fails allocation instead of wrapping.
+        let sol = if has_sol { Allowance::SIZE } else { 0 };
+        [
+            Self::FIXED_SIZE,
+            1,
+            sol,
+            4,
+            MintAllowance::SIZE.saturating_mul(mints),
+            4,
+            32usize.saturating_mul(destinations),
+            4,
+            label_len,
+        ]
+        .iter()
+        .fold(0usize, |acc, n| acc.saturating_add(*n))
+    }
+
+    /// Index of `mint`'s caps, or [`SessionError::MintNotInScope`].
+    pub fn mint_index(&self, mint: &Pubkey) -> PolicyResult<usize> {
+        self.mints
+            .iter()
+            .position(|m| m.mint == *mint)
+            .ok_or(SessionError::MintNotInScope)
+    }
+
+    /// Expiry and revocation check against the owner's current nonce.
+    pub fn check_live(&self, now: i64, wallet_nonce: u64) -> PolicyResult<()> {
+        policy::check_live(now, self.expires_at, self.nonce, wallet_nonce)
+    }
+
+    /// Every check shared by the instructions that spend: the session is live under the owner's
+    /// current nonce, `vault` is the owner's vault, and a use is left. Returns the use count
+    /// after this spend.
+    pub fn authorize_spend(&self, wallet: &Wallet, vault: &Pubkey, now: i64) -> Result<u32> {
+        self.check_live(now, wallet.nonce)?;
+        wallet.check_vault(vault)?;
+        Ok(policy::next_use(self.uses, self.max_uses)?)
+    }
+
+    /// Remaining uses, `u32::MAX` if unlimited.
+    pub fn uses_remaining(&self) -> u32 {
+        if self.max_uses == policy::UNLIMITED_USES {
+            u32::MAX
+        } else {
+            self.max_uses.saturating_sub(self.uses)
+        }
+    }
+
+    /// Holds after every state change.
+    pub fn invariant(&self) -> PolicyResult<()> {
+        let uses_ok = self.max_uses == policy::UNLIMITED_USES || self.uses <= self.max_uses;
+        if self.version != ACCOUNT_VERSION || !uses_ok {
+            return Err(SessionError::InvariantViolated);
+        }
+        if let Some(sol) = &self.sol {
+            sol.invariant()?;
+        }
+        self.mints.iter().try_for_each(|m| m.allowance.invariant())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::{CapsArgs, WindowArgs};
+
+    fn session(mints: usize, sol: bool, destinations: usize, label: &str) -> Session {
+        let caps = CapsArgs {
+            lifetime: 1,
+            per_tx: Some(1),
+            window: Some(WindowArgs {
+                seconds: 60,
+                cap: 1,
+            }),
+        };
+        let allowance = Allowance::from_args(&caps, 0).unwrap();
+        Session {
+            version: ACCOUNT_VERSION,
+            bump: 255,
+            owner: Pubkey::new_unique(),
+            session_key: Pubkey::new_unique(),
+            payer: Pubkey::new_unique(),
+            created_at: 0,
+            expires_at: 1,
+            nonce: 0,
+            max_uses: 10,
+            uses: 0,
+            sol: sol.then_some(allowance),
+            mints: (0..mints)
+                .map(|_| MintAllowance {
+                    mint: Pubkey::new_unique(),
+                    allowance,
+                })
+                .collect(),
+            destinations: (0..destinations).map(|_| Pubkey::new_unique()).collect(),
+            label: label.into(),
+        }
+    }
+
+    #[test]
+    fn space_matches_serialized_size() {
+        for (m, sol, d, label) in [
+            (0, true, 0, ""),
+            (1, true, 0, ""),
+            (2, true, 3, "game"),
+            (4, false, 8, "x"),
+        ] {
+            let s = session(m, sol, d, label);
+            let mut buf = Vec::new();
+            s.try_serialize(&mut buf).unwrap();
+            assert_eq!(buf.len(), Session::space(sol, m, d, label.len()));
+        }
+    }
+
+    #[test]
+    fn documented_sizes() {
+        assert_eq!(Session::FIXED_SIZE, 138);
+        assert_eq!(Session::space(true, 1, 0, 0), 287);
+        assert_eq!(Session::space(true, 2, 0, 0), 371);
+    }
+}

@@ -1,0 +1,90 @@
+//! Per-owner bookkeeping: the revocation nonce and the vault's bump.
+use crate::{
+    constants::{ACCOUNT_VERSION, VAULT_SEED, WALLET_SEED},
+    errors::SessionError,
+};
+use anchor_lang::prelude::*;
+
+/// Per-owner account, PDA `["wallet", owner]`, created by the owner's first `create_session`.
+///
+/// | bytes | field |
+/// |---|---|
+/// | 8 | Anchor discriminator |
+/// | 1 | `version` |
+/// | 1 | `bump` |
+/// | 1 | `vault_bump` |
+/// | 32 | `owner` |
+/// | 8 | `nonce` |
+#[account]
+#[derive(Debug, PartialEq, Eq)]
+pub struct Wallet {
+    /// Layout version, [`ACCOUNT_VERSION`].
+    pub version: u8,
+    /// Canonical bump of this PDA.
+    pub bump: u8,
+    /// Canonical bump of the owner's vault PDA `["vault", owner]`.
+    pub vault_bump: u8,
+    /// The owner.
+    pub owner: Pubkey,
+    /// Revocation nonce: sessions created under another value are dead.
+    pub nonce: u64,
+}
+
+impl Wallet {
+    /// Seed prefix.
+    pub const SEED: &'static [u8] = WALLET_SEED;
+    /// Account size in bytes (discriminator included).
+    pub const SPACE: usize = 8 + 1 + 1 + 1 + 32 + 8;
+
+    /// Fills a freshly created wallet; an existing one is left untouched.
+    pub fn init_if_new(&mut self, owner: Pubkey, bump: u8, vault_bump: u8) {
+        if self.version == 0 {
+            self.version = ACCOUNT_VERSION;
+            self.bump = bump;
+            self.vault_bump = vault_bump;
+            self.owner = owner;
+            self.nonce = 0;
+        }
+    }
+
+    /// Checks that `vault` is this owner's vault PDA, using the stored bump (one
+    /// `create_program_address`, no search).
+    pub fn check_vault(&self, vault: &Pubkey) -> Result<()> {
+        let expected = Pubkey::create_program_address(
+            &[VAULT_SEED, self.owner.as_ref(), &[self.vault_bump]],
+            &crate::ID,
+        )
+        .map_err(|_| SessionError::WrongVault)?;
+        require_keys_eq!(expected, *vault, SessionError::WrongVault);
+        Ok(())
+    }
+
+    /// Signer seeds of the vault, for `invoke_signed`.
+    pub fn vault_seeds(&self) -> [&[u8]; 3] {
+        [
+            VAULT_SEED,
+            self.owner.as_ref(),
+            core::slice::from_ref(&self.vault_bump),
+        ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn space_matches_serialized_size() {
+        let w = Wallet {
+            version: 1,
+            bump: 1,
+            vault_bump: 1,
+            owner: Pubkey::new_unique(),
+            nonce: 9,
+        };
+        let mut buf = Vec::new();
+        w.try_serialize(&mut buf).unwrap();
+        assert_eq!(buf.len(), Wallet::SPACE);
+        assert_eq!(Wallet::SPACE, 51);
+    }
+}

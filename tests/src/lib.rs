@@ -1,0 +1,376 @@
+//! Shared fixtures for the runtime tests and the demo.
+//!
+//! The program is compiled for the host and registered in `solana-program-test` as a native
+//! processor: real bank, real signature/owner/writable checks, real System, SPL Token and
+//! Token-2022 programs (bundled sBPF), real CPI, and a Clock sysvar the tests can move.
+// solana-program-test 3.1 marks its whole API "unstable" (deprecated); it is the harness the
+// project is built on, pinned to an exact version.
+#![allow(deprecated)]
+pub use session_keys_client as client;
+
+use anchor_lang::{prelude::Pubkey, solana_program::instruction::Instruction};
+use anchor_spl::{
+    token::spl_token,
+    token_2022::spl_token_2022::{self, state::Account as TokenAccountState},
+};
+use session_keys::{
+    errors::SessionError,
+    state::{Session, Wallet},
+};
+use solana_program_test::{processor, BanksClientError, ProgramTest, ProgramTestContext};
+use solana_sdk::{
+    account::Account,
+    account_info::AccountInfo,
+    clock::Clock,
+    entrypoint::ProgramResult,
+    instruction::InstructionError,
+    program_pack::Pack,
+    signature::{Keypair, Signature},
+    signer::Signer,
+    transaction::{Transaction, TransactionError},
+};
+use std::collections::HashSet;
+
+/// Decimals of every test mint.
+pub const DECIMALS: u8 = 6;
+/// One whole token in base units.
+pub const TOKEN: u64 = 1_000_000;
+/// One SOL in lamports.
+pub const SOL: u64 = 1_000_000_000;
+/// Unix time the tests start at.
+pub const START: i64 = 1_800_000_000;
+
+/// Anchor's `entry` wants one lifetime for everything, `processor!` wants independent ones;
+/// `AccountInfo` is invariant over its lifetime, so the slice is transmuted (same layout).
+fn entry_shim(id: &Pubkey, accounts: &[AccountInfo], data: &[u8]) -> ProgramResult {
+    // SAFETY: only the lifetime parameter changes; the runtime keeps the accounts alive for
+    // the whole call.
+    let accounts: &[AccountInfo] = unsafe { std::mem::transmute(accounts) };
+    session_keys::entry(id, accounts, data)
+}
+
+/// A program test with session-keys registered natively. Other programs can be added before
+/// starting it.
+pub fn program_test() -> ProgramTest {
+    let mut pt = ProgramTest::new("session_keys", session_keys::ID, processor!(entry_shim));
+    pt.prefer_bpf(false);
+    pt
+}
+
+/// The custom error code of a program error.
+pub fn code(e: SessionError) -> u32 {
+    client::decode::error_code(e)
+}
+
+/// Asserts that `result` failed in instruction `index` with custom error `expected`.
+#[track_caller]
+pub fn assert_custom(result: Result<(), TransactionError>, index: u8, expected: u32) {
+    assert_eq!(
+        result,
+        Err(TransactionError::InstructionError(
+            index,
+            InstructionError::Custom(expected)
+        ))
+    );
+}
+
+/// Asserts that `result` failed in its first instruction with the program error `e`.
+#[track_caller]
+pub fn assert_session_error(result: Result<(), TransactionError>, e: SessionError) {
+    assert_custom(result, 0, code(e));
+}
+
+/// A running bank with an owner, a session key, a stranger and an SPL Token mint.
+pub struct TestEnv {
+    /// The program-test context.
+    pub ctx: ProgramTestContext,
+    /// The wallet owner (100 SOL).
+    pub owner: Keypair,
+    /// The session key (1 SOL for fees).
+    pub key: Keypair,
+    /// Someone else (10 SOL).
+    pub stranger: Keypair,
+    /// An SPL Token mint with [`DECIMALS`].
+    pub mint: Pubkey,
+    /// The owner's token account of `mint`, holding 1,000 tokens.
+    pub owner_ata: Pubkey,
+    /// A recipient's token account of `mint`.
+    pub recipient_ata: Pubkey,
+    /// Owner of `recipient_ata`.
+    pub recipient: Pubkey,
+    sent: HashSet<Signature>,
+}
+
+impl TestEnv {
+    /// Starts a bank at [`START`] with the default actors.
+    pub async fn new() -> Self {
+        Self::with(program_test()).await
+    }
+
+    /// Starts `pt` (which may hold more programs) with the default actors.
+    pub async fn with(mut pt: ProgramTest) -> Self {
+        let owner = Keypair::new();
+        let key = Keypair::new();
+        let stranger = Keypair::new();
+        for (k, lamports) in [(&owner, 100 * SOL), (&key, SOL), (&stranger, 10 * SOL)] {
+            pt.add_account(
+                k.pubkey(),
+                Account::new(lamports, 0, &anchor_lang::system_program::ID),
+            );
+        }
+        let ctx = pt.start_with_context().await;
+        let mut env = Self {
+            ctx,
+            owner,
+            key,
+            stranger,
+            mint: Pubkey::default(),
+            owner_ata: Pubkey::default(),
+            recipient_ata: Pubkey::default(),
+            recipient: Pubkey::new_unique(),
+            sent: HashSet::new(),
+        };
+        env.set_time(START).await;
+        env.mint = env.create_mint(&spl_token::ID).await;
+        let owner = env.owner.pubkey();
+        env.owner_ata = env.create_token_account(&env.mint.clone(), &owner).await;
+        env.mint_to(&env.mint.clone(), &env.owner_ata.clone(), 1_000 * TOKEN)
+            .await;
+        let recipient = env.recipient;
+        env.recipient_ata = env
+            .create_token_account(&env.mint.clone(), &recipient)
+            .await;
+        env
+    }
+
+    /// Sends `ixs` paid by the first signer. Identical transactions get a fresh blockhash so
+    /// that a repeated call is really executed again.
+    pub async fn send(
+        &mut self,
+        ixs: &[Instruction],
+        signers: &[&Keypair],
+    ) -> Result<(), TransactionError> {
+        let payer = signers[0].pubkey();
+        let mut tx =
+            Transaction::new_signed_with_payer(ixs, Some(&payer), signers, self.ctx.last_blockhash);
+        if self.sent.contains(&tx.signatures[0]) {
+            self.ctx.last_blockhash = self.ctx.get_new_latest_blockhash().await.unwrap();
+            tx = Transaction::new_signed_with_payer(
+                ixs,
+                Some(&payer),
+                signers,
+                self.ctx.last_blockhash,
+            );
+        }
+        self.sent.insert(tx.signatures[0]);
+        self.ctx
+            .banks_client
+            .process_transaction(tx)
+            .await
+            .map_err(|e: BanksClientError| e.unwrap())
+    }
+
+    /// Sends `ixs` signed and paid by the owner.
+    pub async fn send_owner(&mut self, ixs: &[Instruction]) -> Result<(), TransactionError> {
+        let owner = self.owner.insecure_clone();
+        self.send(ixs, &[&owner]).await
+    }
+
+    /// Sends `ixs` signed and paid by the session key alone.
+    pub async fn send_key(&mut self, ixs: &[Instruction]) -> Result<(), TransactionError> {
+        let key = self.key.insecure_clone();
+        self.send(ixs, &[&key]).await
+    }
+
+    /// Current bank clock.
+    pub async fn clock(&mut self) -> Clock {
+        self.ctx.banks_client.get_sysvar::<Clock>().await.unwrap()
+    }
+
+    /// Current unix time.
+    pub async fn now(&mut self) -> i64 {
+        self.clock().await.unix_timestamp
+    }
+
+    /// Sets the bank's unix time (the slot is left alone).
+    pub async fn set_time(&mut self, unix_timestamp: i64) {
+        let clock = Clock {
+            unix_timestamp,
+            ..self.clock().await
+        };
+        self.ctx.set_sysvar(&clock);
+    }
+
+    /// Raw account, if it exists.
+    pub async fn account(&mut self, key: &Pubkey) -> Option<Account> {
+        self.ctx.banks_client.get_account(*key).await.unwrap()
+    }
+
+    /// Lamports of `key` (0 if it does not exist).
+    pub async fn lamports(&mut self, key: &Pubkey) -> u64 {
+        self.account(key).await.map_or(0, |a| a.lamports)
+    }
+
+    /// Decoded token account (SPL Token or Token-2022).
+    pub async fn token_account(&mut self, key: &Pubkey) -> TokenAccountState {
+        let data = self.account(key).await.expect("token account exists").data;
+        TokenAccountState::unpack_from_slice(&data[..TokenAccountState::LEN]).unwrap()
+    }
+
+    /// Token balance of `key`.
+    pub async fn balance(&mut self, key: &Pubkey) -> u64 {
+        self.token_account(key).await.amount
+    }
+
+    /// The session of `owner` and `key`, if it exists.
+    pub async fn session_of(&mut self, owner: &Pubkey, key: &Pubkey) -> Option<Session> {
+        let address = client::pda::session(owner, key).0;
+        let account = self.account(&address).await?;
+        Some(client::decode::session(&account.data).unwrap())
+    }
+
+    /// The default owner's session with the default key.
+    pub async fn session(&mut self) -> Option<Session> {
+        let (owner, key) = (self.owner.pubkey(), self.key.pubkey());
+        self.session_of(&owner, &key).await
+    }
+
+    /// The wallet account of `owner`.
+    pub async fn wallet_of(&mut self, owner: &Pubkey) -> Option<Wallet> {
+        let address = client::pda::wallet(owner).0;
+        let account = self.account(&address).await?;
+        Some(client::decode::wallet(&account.data).unwrap())
+    }
+
+    /// Creates a mint owned by `token_program` with [`DECIMALS`]; the context payer is its
+    /// authority.
+    pub async fn create_mint(&mut self, token_program: &Pubkey) -> Pubkey {
+        let mint = Keypair::new();
+        let payer = self.ctx.payer.insecure_clone();
+        let rent = self.ctx.banks_client.get_rent().await.unwrap();
+        let len = spl_token_2022::state::Mint::LEN;
+        let ixs = [
+            solana_system_interface::instruction::create_account(
+                &payer.pubkey(),
+                &mint.pubkey(),
+                rent.minimum_balance(len),
+                len as u64,
+                token_program,
+            ),
+            spl_token_2022::instruction::initialize_mint2(
+                token_program,
+                &mint.pubkey(),
+                &payer.pubkey(),
+                None,
+                DECIMALS,
+            )
+            .unwrap(),
+        ];
+        self.send(&ixs, &[&payer, &mint]).await.unwrap();
+        mint.pubkey()
+    }
+
+    /// Creates a token account of `mint` owned by `owner` (token program read from the mint).
+    pub async fn create_token_account(&mut self, mint: &Pubkey, owner: &Pubkey) -> Pubkey {
+        let token_program = self.account(mint).await.expect("mint exists").owner;
+        let account = Keypair::new();
+        let payer = self.ctx.payer.insecure_clone();
+        let rent = self.ctx.banks_client.get_rent().await.unwrap();
+        let len = TokenAccountState::LEN;
+        let ixs = [
+            solana_system_interface::instruction::create_account(
+                &payer.pubkey(),
+                &account.pubkey(),
+                rent.minimum_balance(len),
+                len as u64,
+                &token_program,
+            ),
+            spl_token_2022::instruction::initialize_account3(
+                &token_program,
+                &account.pubkey(),
+                mint,
+                owner,
+            )
+            .unwrap(),
+        ];
+        self.send(&ixs, &[&payer, &account]).await.unwrap();
+        account.pubkey()
+    }
+
+    /// Mints `amount` of `mint` into `account`.
+    pub async fn mint_to(&mut self, mint: &Pubkey, account: &Pubkey, amount: u64) {
+        let token_program = self.account(mint).await.expect("mint exists").owner;
+        let payer = self.ctx.payer.insecure_clone();
+        let ix = spl_token_2022::instruction::mint_to(
+            &token_program,
+            mint,
+            account,
+            &payer.pubkey(),
+            &[],
+            amount,
+        )
+        .unwrap();
+        self.send(&[ix], &[&payer]).await.unwrap();
+    }
+
+    /// The token program owning `mint`.
+    pub async fn token_program_of(&mut self, mint: &Pubkey) -> Pubkey {
+        self.account(mint).await.expect("mint exists").owner
+    }
+
+    /// Accounts of a transfer of `mint` from `from` to `to`.
+    pub async fn transfer_accounts(
+        &mut self,
+        from: &Pubkey,
+        mint: &Pubkey,
+        to: &Pubkey,
+    ) -> client::ix::TokenTransfer {
+        client::ix::TokenTransfer {
+            from: *from,
+            mint: *mint,
+            to: *to,
+            token_program: self.token_program_of(mint).await,
+        }
+    }
+
+    /// `transfer_token` of the default mint from the owner's account to the recipient's.
+    pub async fn transfer_ix(&mut self, amount: u64) -> Instruction {
+        let (from, mint, to) = (self.owner_ata, self.mint, self.recipient_ata);
+        let t = self.transfer_accounts(&from, &mint, &to).await;
+        client::ix::transfer_token(
+            &self.key.pubkey(),
+            &self.owner.pubkey(),
+            t,
+            amount,
+            DECIMALS,
+        )
+    }
+
+    /// Creates a session for the default key with `args`, approving the vault on the owner's
+    /// token account when `args.delegate_amount` is set.
+    pub async fn create_session(
+        &mut self,
+        args: client::CreateSessionArgs,
+    ) -> Result<(), TransactionError> {
+        let delegate = args.delegate_amount.map(|_| client::ix::DelegateFrom {
+            token_account: self.owner_ata,
+            token_program: spl_token::ID,
+        });
+        let (owner, key) = (self.owner.pubkey(), self.key.pubkey());
+        let ix = client::ix::create_session(&owner, &owner, &key, args, delegate);
+        self.send_owner(&[ix]).await
+    }
+
+    /// Total token amount of `accounts`, and lamports of `keys`: a snapshot to assert that a
+    /// rejected call moved nothing.
+    pub async fn snapshot(&mut self, tokens: &[Pubkey], keys: &[Pubkey]) -> Vec<u64> {
+        let mut out = Vec::new();
+        for t in tokens {
+            out.push(self.balance(t).await);
+        }
+        for k in keys {
+            out.push(self.lamports(k).await);
+        }
+        out
+    }
+}

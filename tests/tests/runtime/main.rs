@@ -1,0 +1,10 @@
+//! Runtime tests: every instruction runs inside a real bank (see `session_keys_tests`).
+#![allow(deprecated)]
+
+mod close_session;
+mod create_session;
+mod revoke;
+mod sizes;
+mod transfer_sol;
+mod transfer_token;
+mod vault;

@@ -1,0 +1,94 @@
+//! `deposit_sol`, `withdraw_sol`, `withdraw_token`: owner-only, so funds are never stuck.
+use session_keys::errors::SessionError;
+use session_keys_tests::{
+    client::{
+        ix, pda,
+        scope::{caps, Scope},
+    },
+    *,
+};
+use solana_sdk::{pubkey::Pubkey, signer::Signer};
+
+#[tokio::test]
+async fn deposit_and_withdraw_sol() {
+    let mut env = TestEnv::new().await;
+    let owner = env.owner.pubkey();
+    let vault = pda::vault(&owner).0;
+    assert_session_error(
+        env.send_owner(&[ix::deposit_sol(&owner, 0)]).await,
+        SessionError::ZeroAmount,
+    );
+    env.send_owner(&[ix::deposit_sol(&owner, 3 * SOL)])
+        .await
+        .unwrap();
+    assert_eq!(env.lamports(&vault).await, 3 * SOL);
+
+    // The wallet account is created by the first session.
+    env.create_session(Scope::until(START + 60).sol(caps(1)).build(START).unwrap())
+        .await
+        .unwrap();
+    let to = Pubkey::new_unique();
+    env.send_owner(&[ix::withdraw_sol(&owner, &to, SOL)])
+        .await
+        .unwrap();
+    assert_eq!(env.snapshot(&[], &[vault, to]).await, vec![2 * SOL, SOL]);
+
+    // A stranger cannot withdraw from the owner's vault, with their own wallet or the owner's.
+    let stranger = env.stranger.insecure_clone();
+    let mut i = ix::withdraw_sol(&stranger.pubkey(), &stranger.pubkey(), SOL);
+    i.accounts[1].pubkey = pda::wallet(&owner).0;
+    i.accounts[2].pubkey = vault;
+    assert_session_error(env.send(&[i], &[&stranger]).await, SessionError::NotOwner);
+    let args = Scope::until(START + 60).sol(caps(1)).build(START).unwrap();
+    let k = solana_sdk::signature::Keypair::new();
+    let s = stranger.pubkey();
+    env.send(
+        &[ix::create_session(&s, &s, &k.pubkey(), args, None)],
+        &[&stranger],
+    )
+    .await
+    .unwrap();
+    let mut i = ix::withdraw_sol(&s, &s, SOL);
+    i.accounts[2].pubkey = vault;
+    assert_session_error(env.send(&[i], &[&stranger]).await, SessionError::WrongVault);
+    assert_eq!(env.lamports(&vault).await, 2 * SOL);
+}
+
+#[tokio::test]
+async fn withdraw_token_from_vault_account() {
+    let mut env = TestEnv::new().await;
+    let (owner, mint) = (env.owner.pubkey(), env.mint);
+    let vault = pda::vault(&owner).0;
+    let vault_ata = env.create_token_account(&mint, &vault).await;
+    env.mint_to(&mint, &vault_ata, 5 * TOKEN).await;
+    env.create_session(Scope::until(START + 60).sol(caps(1)).build(START).unwrap())
+        .await
+        .unwrap();
+    let owner_ata = env.owner_ata;
+    let t = env.transfer_accounts(&vault_ata, &mint, &owner_ata).await;
+    env.send_owner(&[ix::withdraw_token(&owner, t, 5 * TOKEN, DECIMALS)])
+        .await
+        .unwrap();
+    assert_eq!(env.balance(&vault_ata).await, 0);
+    assert_eq!(env.balance(&owner_ata).await, 1_005 * TOKEN);
+
+    // Only vault-owned accounts: the owner's own account is not a vault account.
+    let recipient_ata = env.recipient_ata;
+    let t = env
+        .transfer_accounts(&owner_ata, &mint, &recipient_ata)
+        .await;
+    let r = env
+        .send_owner(&[ix::withdraw_token(&owner, t, TOKEN, DECIMALS)])
+        .await;
+    assert_session_error(r, SessionError::WrongSourceAccount);
+    // The session key cannot withdraw.
+    env.mint_to(&mint, &vault_ata, TOKEN).await;
+    let key = env.key.pubkey();
+    let t = env
+        .transfer_accounts(&vault_ata, &mint, &recipient_ata)
+        .await;
+    let mut i = ix::withdraw_token(&key, t, TOKEN, DECIMALS);
+    i.accounts[1].pubkey = pda::wallet(&owner).0;
+    assert_session_error(env.send_key(&[i]).await, SessionError::NotOwner);
+    assert_eq!(env.balance(&vault_ata).await, TOKEN);
+}
