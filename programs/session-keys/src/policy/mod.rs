@@ -6,6 +6,9 @@ pub mod caps;
 pub mod expiry;
 pub mod scope;
 
+#[cfg(test)]
+mod proptests;
+
 pub use caps::*;
 pub use expiry::*;
 pub use scope::*;
