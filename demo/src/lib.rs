@@ -3,16 +3,23 @@
 //! waits for the window to reset, and is refused for good once the owner revokes it.
 #![allow(deprecated)]
 
-use session_keys::errors::SessionError;
+use anchor_lang::{AccountDeserialize, Discriminator};
+use example_game::instruction as game_ix;
+use session_keys::{errors::SessionError, policy::CmpOp};
 use session_keys_tests::{
     client::{
         decode, ix, pda,
-        scope::{caps, CapsExt, Scope},
+        scope::{caps, instruction, program, CapsExt, InstructionRuleExt, ProgramScopeExt, Scope},
     },
-    TestEnv, DECIMALS, START, TOKEN,
+    targets::game,
+    TestEnv, DECIMALS, SOL, START, TOKEN,
 };
 use solana_sdk::{
-    instruction::InstructionError, pubkey::Pubkey, signer::Signer, transaction::TransactionError,
+    instruction::{Instruction, InstructionError},
+    pubkey::Pubkey,
+    signature::Keypair,
+    signer::Signer,
+    transaction::TransactionError,
 };
 
 type Step = Result<(), String>;
@@ -182,12 +189,137 @@ pub async fn run() -> Step {
 
     let treasury_total = env.balance(&treasury).await;
     println!(
-        "\nTreasury received {}; Alice keeps {}. Every step behaved as narrated.",
+        "\nTreasury received {}; Alice keeps {}.",
         gold(treasury_total),
         gold(env.balance(&env.owner_ata.clone()).await)
     );
     if treasury_total + left != 50 * TOKEN {
         return Err("treasury total does not match the caps".into());
     }
+
+    game_chapter(&mut env).await?;
+    println!("\nEvery step behaved as narrated.");
     Ok(())
 }
+
+fn sol(lamports: u64) -> String {
+    format!("{}.{:04} SOL", lamports / SOL, lamports % SOL / 100_000)
+}
+
+/// Part two: the game has its own on-chain program; the session drives it through `execute`,
+/// with Alice's vault as the player's authority.
+async fn game_chapter(env: &mut TestEnv) -> Step {
+    println!("\n== Part two: playing the game's own program through execute ==\n");
+    let owner = env.owner.pubkey();
+    let vault = pda::vault(&owner).0;
+    env.key = Keypair::new();
+    let key = env.key.pubkey();
+    env.send_owner(&[ix::deposit_sol(&owner, SOL / 2)])
+        .await
+        .map_err(|e| explain(&e))?;
+    println!(
+        "8. Alice deposits {} into her vault and grants a new key (topped up with",
+        sol(SOL / 2)
+    );
+    println!(
+        "   {} for fees): the game program only (create_player, move_player,",
+        sol(TOP_UP)
+    );
+    println!(
+        "   buy_item at most {} each, paid to the game's treasury), and at",
+        sol(MAX_PRICE)
+    );
+    println!("   most {} of vault SOL in total.", sol(SOL_CAP));
+    let scope = program(example_game::ID)
+        .instruction(instruction(game_ix::CreatePlayer::DISCRIMINATOR))
+        .instruction(instruction(game_ix::MovePlayer::DISCRIMINATOR))
+        .instruction(
+            instruction(game_ix::BuyItem::DISCRIMINATOR)
+                .arg_u64(10, CmpOp::Le, MAX_PRICE)
+                .account(2, &[game::treasury()]),
+        );
+    let now = env.now().await;
+    let args = Scope::until(now + 3600)
+        .sol(caps(SOL_CAP))
+        .program(scope)
+        .label("Dungeon Quest (on-chain)")
+        .top_up(TOP_UP)
+        .build(now)
+        .map_err(|e| format!("scope rejected: {e}"))?;
+    env.create_session(args).await.map_err(|e| explain(&e))?;
+
+    let play = |calls: &[Instruction]| ix::execute(&key, &owner, calls);
+    println!("\n9. The game creates the player and walks it around; only the session key signs.");
+    env.send_key(&[play(&[
+        game::create_player(&vault),
+        game::move_player(&vault, 2, 1),
+    ])])
+    .await
+    .map_err(|e| format!("create + move: {}", explain(&e)))?;
+    env.send_key(&[play(&[game::move_player(&vault, 1, 3)])])
+        .await
+        .map_err(|e| format!("move: {}", explain(&e)))?;
+    let data = env
+        .account(&game::player(&vault))
+        .await
+        .ok_or("player missing")?
+        .data;
+    let player =
+        example_game::Player::try_deserialize(&mut &data[..]).map_err(|e| e.to_string())?;
+    if (player.x, player.y, player.authority) != (3, 4, vault) {
+        return Err(format!(
+            "player should be at (3, 4), is at ({}, {})",
+            player.x, player.y
+        ));
+    }
+    let spent = env
+        .session()
+        .await
+        .ok_or("session missing")?
+        .sol
+        .ok_or("no SOL caps")?
+        .spent;
+    println!(
+        "   player at ({}, {}); its account's rent, {}, was charged to the SOL cap",
+        player.x,
+        player.y,
+        sol(spent)
+    );
+
+    println!("\n10. The player buys a {} sword.", sol(SWORD));
+    env.send_key(&[play(&[game::buy_item(&vault, 1, SWORD)])])
+        .await
+        .map_err(|e| format!("sword: {}", explain(&e)))?;
+    let s = env.session().await.ok_or("session missing")?;
+    let left = s.sol.ok_or("no SOL caps")?.lifetime_remaining();
+    println!("    paid; {} of the SOL cap left", sol(left));
+
+    println!(
+        "\n11. A {} shield is within the price rule but over what is left of the cap:",
+        sol(SHIELD)
+    );
+    expect_refusal(
+        env.send_key(&[play(&[game::buy_item(&vault, 2, SHIELD)])])
+            .await,
+        decode::error_code(SessionError::LifetimeCapExceeded),
+    )?;
+    println!(
+        "\n12. A crown priced just over {} breaks the game's price rule before anything runs:",
+        sol(MAX_PRICE)
+    );
+    expect_refusal(
+        env.send_key(&[play(&[game::buy_item(&vault, 3, MAX_PRICE + 1)])])
+            .await,
+        decode::error_code(SessionError::ArgumentRuleViolated),
+    )?;
+    if env.lamports(&game::treasury()).await != SWORD {
+        return Err("the treasury should hold exactly the sword's price".into());
+    }
+    Ok(())
+}
+
+const TOP_UP: u64 = 10_000_000;
+const SOL_CAP: u64 = 60_000_000;
+const MAX_PRICE: u64 = 50_000_000;
+const SWORD: u64 = 30_000_000;
+const SHIELD: u64 = 40_000_000;

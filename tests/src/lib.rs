@@ -7,6 +7,7 @@
 // project is built on, pinned to an exact version.
 #![allow(deprecated)]
 pub use session_keys_client as client;
+pub mod targets;
 
 use anchor_lang::{prelude::Pubkey, solana_program::instruction::Instruction};
 use anchor_spl::{
@@ -42,18 +43,52 @@ pub const START: i64 = 1_800_000_000;
 
 /// Anchor's `entry` wants one lifetime for everything, `processor!` wants independent ones;
 /// `AccountInfo` is invariant over its lifetime, so the slice is transmuted (same layout).
-fn entry_shim(id: &Pubkey, accounts: &[AccountInfo], data: &[u8]) -> ProgramResult {
-    // SAFETY: only the lifetime parameter changes; the runtime keeps the accounts alive for
-    // the whole call.
-    let accounts: &[AccountInfo] = unsafe { std::mem::transmute(accounts) };
-    session_keys::entry(id, accounts, data)
+macro_rules! entry_shim {
+    ($name:ident, $entry:path) => {
+        fn $name(id: &Pubkey, accounts: &[AccountInfo], data: &[u8]) -> ProgramResult {
+            // SAFETY: only the lifetime parameter changes; the runtime keeps the accounts
+            // alive for the whole call.
+            let accounts: &[AccountInfo] = unsafe { std::mem::transmute(accounts) };
+            $entry(id, accounts, data)
+        }
+    };
+}
+entry_shim!(session_keys_entry, session_keys::entry);
+entry_shim!(example_game_entry, example_game::entry);
+entry_shim!(hostile_target_entry, hostile_target::entry);
+
+/// The runtime logs every invocation at debug level, which buries test output. Keep errors
+/// only unless the caller set `RUST_LOG` (e.g. `RUST_LOG=debug cargo test ...`).
+fn quiet_runtime_logs() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        if std::env::var_os("RUST_LOG").is_none() {
+            std::env::set_var("RUST_LOG", "error");
+        }
+    });
 }
 
-/// A program test with session-keys registered natively. Other programs can be added before
-/// starting it.
+/// A program test with session-keys, the example game and the hostile target registered as
+/// native programs.
 pub fn program_test() -> ProgramTest {
-    let mut pt = ProgramTest::new("session_keys", session_keys::ID, processor!(entry_shim));
+    quiet_runtime_logs();
+    let mut pt = ProgramTest::default();
     pt.prefer_bpf(false);
+    pt.add_program(
+        "session_keys",
+        session_keys::ID,
+        processor!(session_keys_entry),
+    );
+    pt.add_program(
+        "example_game",
+        example_game::ID,
+        processor!(example_game_entry),
+    );
+    pt.add_program(
+        "hostile_target",
+        hostile_target::ID,
+        processor!(hostile_target_entry),
+    );
     pt
 }
 

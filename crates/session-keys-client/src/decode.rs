@@ -50,6 +50,19 @@ pub const ALL_ERRORS: &[SessionError] = &[
     SessionError::DuplicateDestination,
     SessionError::MissingDelegateAccounts,
     SessionError::NotOwner,
+    SessionError::ProgramNotInScope,
+    SessionError::InstructionNotInScope,
+    SessionError::ArgumentRuleViolated,
+    SessionError::AccountRuleViolated,
+    SessionError::RefusedTarget,
+    SessionError::TooManyPrograms,
+    SessionError::InvalidScopeRule,
+    SessionError::DuplicateProgram,
+    SessionError::TooManyRules,
+    SessionError::TokenAccountTampered,
+    SessionError::VaultModified,
+    SessionError::TokenOutflowNotInScope,
+    SessionError::InvalidInnerInstruction,
 ];
 
 /// The on-chain custom error code of `e`.

@@ -1,11 +1,16 @@
 //! Instruction builders, one per program instruction. Accounts are derived from the owner and
 //! session key, so a caller passes only what it chooses.
 use crate::pda;
+use anchor_lang::solana_program::instruction::AccountMeta;
 use anchor_lang::{
     prelude::Pubkey, solana_program::instruction::Instruction, system_program, InstructionData,
     ToAccountMetas,
 };
-use session_keys::{accounts, instruction, instructions::CreateSessionArgs, ID};
+use session_keys::{
+    accounts, instruction,
+    instructions::{CreateSessionArgs, InnerCall},
+    ID,
+};
 
 fn build(accounts: impl ToAccountMetas, data: impl InstructionData) -> Instruction {
     Instruction {
@@ -185,4 +190,38 @@ pub fn withdraw_token(owner: &Pubkey, t: TokenTransfer, amount: u64, decimals: u
         },
         instruction::WithdrawToken { amount, decimals },
     )
+}
+
+/// `execute`: calls each of `calls` with the owner's vault signing, signed by the session key.
+/// Each inner instruction's program and accounts are appended as remaining accounts; the
+/// vault's signer flag is dropped (the program signs for it).
+pub fn execute(session_key: &Pubkey, owner: &Pubkey, calls: &[Instruction]) -> Instruction {
+    let vault = pda::vault(owner).0;
+    let mut ix = build(
+        accounts::Execute {
+            session_key: *session_key,
+            session: pda::session(owner, session_key).0,
+            wallet: pda::wallet(owner).0,
+            vault,
+        },
+        instruction::Execute {
+            calls: calls
+                .iter()
+                .map(|c| InnerCall {
+                    accounts_len: u8::try_from(c.accounts.len()).unwrap_or(u8::MAX),
+                    data: c.data.clone(),
+                })
+                .collect(),
+        },
+    );
+    for c in calls {
+        ix.accounts
+            .push(AccountMeta::new_readonly(c.program_id, false));
+        ix.accounts.extend(c.accounts.iter().map(|m| AccountMeta {
+            pubkey: m.pubkey,
+            is_signer: m.is_signer && m.pubkey != vault,
+            is_writable: m.is_writable,
+        }));
+    }
+    ix
 }

@@ -4,7 +4,9 @@ use anchor_lang::prelude::Pubkey;
 use session_keys::{
     errors::SessionError,
     instructions::{CreateSessionArgs, MintCapsArgs},
-    policy::{CapsArgs, WindowArgs},
+    policy::{
+        AccountRule, ArgKind, ArgRule, CapsArgs, CmpOp, InstructionRule, ProgramScope, WindowArgs,
+    },
 };
 
 /// Caps for one asset: a required lifetime cap plus optional per-transaction and window caps.
@@ -48,6 +50,7 @@ impl Scope {
             sol: None,
             mints: Vec::new(),
             destinations: Vec::new(),
+            programs: Vec::new(),
             label: String::new(),
             top_up_lamports: 0,
             delegate_amount: None,
@@ -66,6 +69,11 @@ impl Scope {
     /// Adds a destination (token account, token account owner, or SOL recipient).
     pub fn destination(mut self, key: Pubkey) -> Self {
         self.0.destinations.push(key);
+        self
+    }
+    /// Lets the session call a program through `execute`, within the program's rules.
+    pub fn program(mut self, scope: ProgramScope) -> Self {
+        self.0.programs.push(scope);
         self
     }
     /// Limits the number of transfers.
@@ -96,5 +104,84 @@ impl Scope {
     /// The arguments without any check, to test what the program itself rejects.
     pub fn build_unchecked(self) -> CreateSessionArgs {
         self.0
+    }
+}
+
+/// Every instruction of `program_id` (add [`ProgramScopeExt::instruction`] to narrow it).
+pub fn program(program_id: Pubkey) -> ProgramScope {
+    ProgramScope {
+        program_id,
+        pass_session_signer: false,
+        instructions: Vec::new(),
+    }
+}
+
+/// Builder methods on [`ProgramScope`].
+pub trait ProgramScopeExt {
+    /// Allows one instruction (with its rules); once any is listed, only listed ones pass.
+    fn instruction(self, rule: InstructionRule) -> Self;
+    /// Lets the session key's own signature through to this program.
+    fn pass_session_signer(self) -> Self;
+}
+
+impl ProgramScopeExt for ProgramScope {
+    fn instruction(mut self, rule: InstructionRule) -> Self {
+        self.instructions.push(rule);
+        self
+    }
+    fn pass_session_signer(mut self) -> Self {
+        self.pass_session_signer = true;
+        self
+    }
+}
+
+/// An instruction whose data starts with `discriminator` (1 to 8 bytes; Anchor's are 8).
+pub fn instruction(discriminator: &[u8]) -> InstructionRule {
+    let mut d = [0u8; 8];
+    for (dst, src) in d.iter_mut().zip(discriminator) {
+        *dst = *src;
+    }
+    InstructionRule {
+        discriminator_len: u8::try_from(discriminator.len()).unwrap_or(u8::MAX),
+        discriminator: d,
+        args: Vec::new(),
+        accounts: Vec::new(),
+    }
+}
+
+/// Builder methods on [`InstructionRule`].
+pub trait InstructionRuleExt {
+    /// `data[offset..offset+8]` as a little-endian u64, compared with `value`.
+    fn arg_u64(self, offset: u16, op: CmpOp, value: u64) -> Self;
+    /// `data[offset]` compared with `value`.
+    fn arg_u8(self, offset: u16, op: CmpOp, value: u8) -> Self;
+    /// Any argument rule.
+    fn arg(self, offset: u16, kind: ArgKind, op: CmpOp, value: Vec<u8>) -> Self;
+    /// The account at `index` must be one of `keys`.
+    fn account(self, index: u8, keys: &[Pubkey]) -> Self;
+}
+
+impl InstructionRuleExt for InstructionRule {
+    fn arg_u64(self, offset: u16, op: CmpOp, value: u64) -> Self {
+        self.arg(offset, ArgKind::U64, op, value.to_le_bytes().to_vec())
+    }
+    fn arg_u8(self, offset: u16, op: CmpOp, value: u8) -> Self {
+        self.arg(offset, ArgKind::U8, op, vec![value])
+    }
+    fn arg(mut self, offset: u16, kind: ArgKind, op: CmpOp, value: Vec<u8>) -> Self {
+        self.args.push(ArgRule {
+            offset,
+            kind,
+            op,
+            value,
+        });
+        self
+    }
+    fn account(mut self, index: u8, keys: &[Pubkey]) -> Self {
+        self.accounts.push(AccountRule {
+            index,
+            keys: keys.to_vec(),
+        });
+        self
     }
 }

@@ -34,3 +34,32 @@ pub const MAX_LABEL_LEN: u8 = 32;
 /// Layout version written as the first data byte of every account of this program.
 #[constant]
 pub const ACCOUNT_VERSION: u8 = 1;
+
+/// Most target programs one session can call through `execute`.
+#[constant]
+pub const MAX_PROGRAMS: u8 = 4;
+
+/// Most instruction rules per target program.
+#[constant]
+pub const MAX_INSTRUCTION_RULES: u8 = 8;
+
+/// Most argument rules per instruction rule.
+#[constant]
+pub const MAX_ARG_RULES: u8 = 4;
+
+/// Most account rules per instruction rule.
+#[constant]
+pub const MAX_ACCOUNT_RULES: u8 = 4;
+
+/// Most allowed keys in one account rule.
+pub const MAX_ACCOUNT_KEYS: usize = 3;
+
+/// Longest instruction discriminator prefix (Anchor's is 8 bytes).
+pub const MAX_DISCRIMINATOR_LEN: usize = 8;
+
+/// Longest raw-bytes value of an argument rule (a pubkey).
+pub const MAX_RAW_ARG_LEN: usize = 32;
+
+/// Most inner instructions in one `execute`.
+#[constant]
+pub const MAX_CALLS: u8 = 4;

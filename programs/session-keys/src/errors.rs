@@ -101,4 +101,47 @@ pub enum SessionError {
     /// 6031
     #[msg("Only the owner can do this")]
     NotOwner,
+    /// 6032
+    #[msg("This program is not in the session's scope: the owner must grant it in a new session")]
+    ProgramNotInScope,
+    /// 6033
+    #[msg("This instruction of the program is not in the session's scope")]
+    InstructionNotInScope,
+    /// 6034
+    #[msg(
+        "An argument of the call breaks a rule of the session's scope (e.g. an amount too large)"
+    )]
+    ArgumentRuleViolated,
+    /// 6035
+    #[msg("An account of the call is not one the session's scope allows at that position")]
+    AccountRuleViolated,
+    /// 6036
+    #[msg("execute never calls this program (System, token programs, loaders, session-keys): use transfer_sol or transfer_token")]
+    RefusedTarget,
+    /// 6037
+    #[msg("Too many programs in one session: at most 4")]
+    TooManyPrograms,
+    /// 6038
+    #[msg("A scope rule is malformed: discriminator 1-8 bytes, integer values as wide as their kind, raw bytes 1-32 with = or != only, 1-3 keys per account rule")]
+    InvalidScopeRule,
+    /// 6039
+    #[msg("The same program is listed twice: merge its rules into one entry")]
+    DuplicateProgram,
+    /// 6040
+    #[msg("Too many rules: at most 8 instructions per program, 4 argument and 4 account rules per instruction")]
+    TooManyRules,
+    /// 6041
+    #[msg("The call changed the owner, delegate, close authority or freeze state of, or closed, a token account the vault controls")]
+    TokenAccountTampered,
+    /// 6042
+    #[msg(
+        "The call reassigned, allocated or otherwise modified the vault beyond spending lamports"
+    )]
+    VaultModified,
+    /// 6043
+    #[msg("The call moved tokens of a mint the session has no caps for")]
+    TokenOutflowNotInScope,
+    /// 6044
+    #[msg("Malformed execute: 1 to 4 calls, and the remaining accounts must hold exactly each call's program and accounts")]
+    InvalidInnerInstruction,
 }

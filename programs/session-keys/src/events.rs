@@ -18,6 +18,8 @@ pub struct SessionCreated {
     pub nonce: u64,
     /// Mints it may move.
     pub mints: Vec<Pubkey>,
+    /// Programs it may call through `execute`.
+    pub programs: Vec<Pubkey>,
     /// Lifetime lamport cap, 0 if it may not move SOL.
     pub sol_lifetime_cap: u64,
     /// Lamports sent from the owner to the session key for fees.
@@ -132,4 +134,21 @@ pub struct TokenWithdrawn {
     pub to: Pubkey,
     /// Amount in base units.
     pub amount: u64,
+}
+
+/// A session called a program through `execute` (one event per inner call).
+#[event]
+pub struct Executed {
+    /// Owner.
+    pub owner: Pubkey,
+    /// The session acting.
+    pub session: Pubkey,
+    /// Program called.
+    pub program: Pubkey,
+    /// First 8 bytes of the instruction data (zero-padded).
+    pub discriminator: [u8; 8],
+    /// Lamports that left the vault during this call.
+    pub lamports: u64,
+    /// Net tokens that left the owner's and vault's accounts during this call, per mint.
+    pub tokens: Vec<(Pubkey, u64)>,
 }

@@ -4,6 +4,9 @@
 //! how much per transaction, per recurring window and in total, how many times, to which
 //! destinations, and until when. Transfers are proxied through the owner's vault PDA only after
 //! every check passes. See the README for the account model and the security model.
+// Unchecked arithmetic is denied in the program (Cargo.toml); test code may use it freely. The
+// non-test build of the library is linted on its own, so this does not weaken the program.
+#![cfg_attr(test, allow(clippy::arithmetic_side_effects))]
 
 use anchor_lang::prelude::*;
 
@@ -51,6 +54,15 @@ pub mod session_keys {
     /// Session-signed lamport transfer from the owner's vault.
     pub fn transfer_sol(ctx: Context<TransferSol>, amount: u64) -> Result<()> {
         TransferSol::handler(ctx, amount)
+    }
+
+    /// Session-signed calls to programs in scope, with the vault PDA signing; what leaves the
+    /// vault's control is charged to the caps.
+    pub fn execute<'info>(
+        ctx: Context<'info, Execute<'info>>,
+        calls: Vec<InnerCall>,
+    ) -> Result<()> {
+        Execute::handler(ctx, calls)
     }
 
     /// Owner moves lamports into the vault.

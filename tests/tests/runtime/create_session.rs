@@ -79,7 +79,7 @@ async fn creates_session_wallet_and_delegation() {
         .unwrap()
         .data
         .len();
-    assert_eq!(size, session_keys::state::Session::space(true, 1, 0, 5));
+    assert_eq!(size, session_keys::state::Session::space(true, 1, 0, 0, 5));
 }
 
 #[tokio::test]

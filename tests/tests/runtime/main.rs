@@ -3,6 +3,8 @@
 
 mod close_session;
 mod create_session;
+mod execute;
+mod execute_attacks;
 mod revoke;
 mod sizes;
 mod transfer_sol;

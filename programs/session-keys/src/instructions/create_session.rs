@@ -2,7 +2,7 @@ use crate::{
     constants::*,
     errors::SessionError,
     events::SessionCreated,
-    policy::{self, Allowance, CapsArgs, PolicyResult, UNLIMITED_USES},
+    policy::{self, Allowance, CapsArgs, PolicyResult, ProgramScope, UNLIMITED_USES},
     state::{MintAllowance, Session, Wallet},
 };
 use anchor_lang::{prelude::*, system_program};
@@ -30,6 +30,9 @@ pub struct CreateSessionArgs {
     pub mints: Vec<MintCapsArgs>,
     /// Destination allow-list (at most [`MAX_DESTINATIONS`]); empty allows any destination.
     pub destinations: Vec<Pubkey>,
+    /// Programs `execute` may call (at most [`MAX_PROGRAMS`], no duplicates, none of the
+    /// refused targets), each with optional instruction, argument and account rules.
+    pub programs: Vec<ProgramScope>,
     /// Short label for wallet UIs (at most [`MAX_LABEL_LEN`] bytes).
     pub label: String,
     /// Lamports the owner sends to the session key so it can pay fees.
@@ -39,21 +42,59 @@ pub struct CreateSessionArgs {
 }
 
 impl CreateSessionArgs {
+    fn check_programs(&self) -> PolicyResult<()> {
+        if self.programs.len() > usize::from(MAX_PROGRAMS) {
+            return Err(SessionError::TooManyPrograms);
+        }
+        let ids: Vec<Pubkey> = self.programs.iter().map(|p| p.program_id).collect();
+        if policy::has_duplicates(&ids) {
+            return Err(SessionError::DuplicateProgram);
+        }
+        if ids.iter().any(policy::is_refused_target) {
+            return Err(SessionError::RefusedTarget);
+        }
+        for rule in self.programs.iter().flat_map(|p| p.instructions.iter()) {
+            if rule.args.len() > usize::from(MAX_ARG_RULES)
+                || rule.accounts.len() > usize::from(MAX_ACCOUNT_RULES)
+            {
+                return Err(SessionError::TooManyRules);
+            }
+            rule.validate()?;
+        }
+        if self
+            .programs
+            .iter()
+            .any(|p| p.instructions.len() > usize::from(MAX_INSTRUCTION_RULES))
+        {
+            return Err(SessionError::TooManyRules);
+        }
+        Ok(())
+    }
+
     /// Exact size of the session account these arguments create.
     pub fn space(&self) -> usize {
         Session::space(
             self.sol.is_some(),
             self.mints.len(),
             self.destinations.len(),
+            self.programs_size(),
             self.label.len(),
         )
+    }
+
+    /// Serialized size of the program scopes (without the vector's length prefix).
+    pub fn programs_size(&self) -> usize {
+        self.programs
+            .iter()
+            .map(ProgramScope::size)
+            .fold(0, usize::saturating_add)
     }
 
     /// Every rule on the arguments alone, as of unix time `now`. Clients run the same check
     /// before sending.
     pub fn check(&self, now: i64) -> PolicyResult<()> {
         policy::validate_expiry(now, self.expires_at)?;
-        if self.sol.is_none() && self.mints.is_empty() {
+        if self.sol.is_none() && self.mints.is_empty() && self.programs.is_empty() {
             return Err(SessionError::EmptyScope);
         }
         if self.mints.len() > usize::from(MAX_MINTS) {
@@ -72,6 +113,7 @@ impl CreateSessionArgs {
         if policy::has_duplicates(&self.destinations) {
             return Err(SessionError::DuplicateDestination);
         }
+        self.check_programs()?;
         if self.max_uses == Some(0) || self.delegate_amount == Some(0) {
             return Err(SessionError::ZeroCap);
         }
@@ -224,6 +266,7 @@ impl CreateSession<'_> {
             sol,
             mints,
             destinations: args.destinations,
+            programs: args.programs,
             label: args.label,
         });
         session.invariant()?;
@@ -236,6 +279,7 @@ impl CreateSession<'_> {
             expires_at: session.expires_at,
             nonce: session.nonce,
             mints: session.mints.iter().map(|m| m.mint).collect(),
+            programs: session.programs.iter().map(|p| p.program_id).collect(),
             sol_lifetime_cap: session.sol.map_or(0, |s| s.lifetime_cap),
             top_up_lamports: args.top_up_lamports,
             delegated_amount,

@@ -2,6 +2,7 @@
 pub mod close_session;
 pub mod create_session;
 pub mod deposit_sol;
+pub mod execute;
 pub mod revoke_all_sessions;
 pub mod revoke_session;
 pub mod transfer_sol;
@@ -12,6 +13,7 @@ pub mod withdraw_token;
 pub use close_session::*;
 pub use create_session::*;
 pub use deposit_sol::*;
+pub use execute::*;
 pub use revoke_all_sessions::*;
 pub use revoke_session::*;
 pub use transfer_sol::*;

@@ -2,14 +2,18 @@
 //!
 //! Nothing here touches accounts or the runtime, so every rule is unit- and property-tested
 //! on the host. Instructions call these functions from their `validate()`.
+pub mod calls;
 pub mod caps;
+pub mod effects;
 pub mod expiry;
 pub mod scope;
 
 #[cfg(test)]
 mod proptests;
 
+pub use calls::*;
 pub use caps::*;
+pub use effects::*;
 pub use expiry::*;
 pub use scope::*;
 

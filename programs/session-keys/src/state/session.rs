@@ -2,7 +2,7 @@
 use crate::{
     constants::{ACCOUNT_VERSION, SESSION_SEED},
     errors::SessionError,
-    policy::{self, Allowance, PolicyResult},
+    policy::{self, Allowance, PolicyResult, ProgramScope},
     state::Wallet,
 };
 use anchor_lang::prelude::*;
@@ -41,10 +41,11 @@ impl MintAllowance {
 /// | 1 (+52) | `sol`: tag, then an [`Allowance`] if SOL may move |
 /// | 4 + 84·m | `mints` |
 /// | 4 + 32·d | `destinations` |
+/// | 4 + p | `programs`: per program 37 bytes + per instruction rule 17 bytes + its rules |
 /// | 4 + l | `label` |
 ///
-/// Fixed part 138 bytes (discriminator included); "1 mint + SOL caps, no label" is 287 bytes,
-/// "2 mints + SOL caps" 371 bytes.
+/// Fixed part 138 bytes (discriminator included); "1 mint + SOL caps, no label" is 291 bytes,
+/// "2 mints + SOL caps" 375 bytes.
 #[account]
 #[derive(Debug, PartialEq, Eq)]
 pub struct Session {
@@ -74,6 +75,8 @@ pub struct Session {
     pub mints: Vec<MintAllowance>,
     /// Destination allow-list (token accounts, their owners, or SOL recipients); empty = any.
     pub destinations: Vec<Pubkey>,
+    /// Programs `execute` may call, with their instruction, argument and account rules.
+    pub programs: Vec<ProgramScope>,
     /// Short label for wallet UIs, e.g. the app's name.
     pub label: String,
 }
@@ -85,7 +88,13 @@ impl Session {
     pub const FIXED_SIZE: usize = 8 + 1 + 1 + 32 * 3 + 8 * 3 + 4 + 4;
 
     /// Exact account size for a session holding the given scope.
-    pub fn space(has_sol: bool, mints: usize, destinations: usize, label_len: usize) -> usize {
+    pub fn space(
+        has_sol: bool,
+        mints: usize,
+        destinations: usize,
+        programs_size: usize,
+        label_len: usize,
+    ) -> usize {
         // Saturating: `space` is evaluated by `init` before `validate()` bounds the lengths; an
         // absurd request then fails allocation instead of wrapping.
         let sol = if has_sol { Allowance::SIZE } else { 0 };
@@ -97,6 +106,8 @@ impl Session {
             MintAllowance::SIZE.saturating_mul(mints),
             4,
             32usize.saturating_mul(destinations),
+            4,
+            programs_size,
             4,
             label_len,
         ]
@@ -182,6 +193,7 @@ mod tests {
                 })
                 .collect(),
             destinations: (0..destinations).map(|_| Pubkey::new_unique()).collect(),
+            programs: vec![],
             label: label.into(),
         }
     }
@@ -197,14 +209,14 @@ mod tests {
             let s = session(m, sol, d, label);
             let mut buf = Vec::new();
             s.try_serialize(&mut buf).unwrap();
-            assert_eq!(buf.len(), Session::space(sol, m, d, label.len()));
+            assert_eq!(buf.len(), Session::space(sol, m, d, 0, label.len()));
         }
     }
 
     #[test]
     fn documented_sizes() {
         assert_eq!(Session::FIXED_SIZE, 138);
-        assert_eq!(Session::space(true, 1, 0, 0), 287);
-        assert_eq!(Session::space(true, 2, 0, 0), 371);
+        assert_eq!(Session::space(true, 1, 0, 0, 0), 291);
+        assert_eq!(Session::space(true, 2, 0, 0, 0), 375);
     }
 }

@@ -1,0 +1,197 @@
+//! A hostile `execute` target, used only by the tests: each instruction tries one way to abuse
+//! the vault's signature. `session_keys::execute` must refuse every one of them (or charge it
+//! to the caps, for plain spending).
+use anchor_lang::{
+    prelude::*,
+    solana_program::{instruction::Instruction, program::invoke},
+    system_program,
+};
+use anchor_spl::token_interface::{
+    self, spl_token_2022::instruction::AuthorityType, Approve, CloseAccount, SetAuthority,
+    TransferChecked,
+};
+
+declare_id!("HFmQAd7neAk2f8ewewJxqKHoWS6nU7xydc4zcbEyModA");
+
+/// The hostile program.
+#[program]
+pub mod hostile_target {
+    use super::*;
+
+    /// Sends `amount` lamports from the vault to the thief.
+    pub fn drain_lamports(ctx: Context<Vault2>, amount: u64) -> Result<()> {
+        let a = &ctx.accounts;
+        system_program::transfer(
+            CpiContext::new(
+                system_program::ID,
+                system_program::Transfer {
+                    from: a.vault.to_account_info(),
+                    to: a.thief.to_account_info(),
+                },
+            ),
+            amount,
+        )
+    }
+
+    /// Reassigns the vault to this program.
+    pub fn assign_vault(ctx: Context<VaultOnly>) -> Result<()> {
+        system_program::assign(
+            CpiContext::new(
+                system_program::ID,
+                system_program::Assign {
+                    account_to_assign: ctx.accounts.vault.to_account_info(),
+                },
+            ),
+            &crate::ID,
+        )
+    }
+
+    /// Gives the vault data.
+    pub fn allocate_vault(ctx: Context<VaultOnly>) -> Result<()> {
+        system_program::allocate(
+            CpiContext::new(
+                system_program::ID,
+                system_program::Allocate {
+                    account_to_allocate: ctx.accounts.vault.to_account_info(),
+                },
+            ),
+            8,
+        )
+    }
+
+    /// Moves tokens the vault controls to the thief's token account.
+    pub fn steal_tokens(ctx: Context<Tokens>, amount: u64, decimals: u8) -> Result<()> {
+        let a = &ctx.accounts;
+        token_interface::transfer_checked(
+            CpiContext::new(
+                a.token_program.key(),
+                TransferChecked {
+                    from: a.token_account.to_account_info(),
+                    mint: a.mint.to_account_info(),
+                    to: a.thief.to_account_info(),
+                    authority: a.vault.to_account_info(),
+                },
+            ),
+            amount,
+            decimals,
+        )
+    }
+
+    /// Approves the thief as delegate of a vault-owned token account.
+    pub fn approve_thief(ctx: Context<Tokens>, amount: u64) -> Result<()> {
+        let a = &ctx.accounts;
+        token_interface::approve(
+            CpiContext::new(
+                a.token_program.key(),
+                Approve {
+                    to: a.token_account.to_account_info(),
+                    delegate: a.thief.to_account_info(),
+                    authority: a.vault.to_account_info(),
+                },
+            ),
+            amount,
+        )
+    }
+
+    /// Hands ownership (`kind` 2) or close authority (`kind` 3) of a vault-owned token
+    /// account to the thief.
+    pub fn take_authority(ctx: Context<Tokens>, kind: u8) -> Result<()> {
+        let a = &ctx.accounts;
+        let kind = if kind == 2 {
+            AuthorityType::AccountOwner
+        } else {
+            AuthorityType::CloseAccount
+        };
+        token_interface::set_authority(
+            CpiContext::new(
+                a.token_program.key(),
+                SetAuthority {
+                    current_authority: a.vault.to_account_info(),
+                    account_or_mint: a.token_account.to_account_info(),
+                },
+            ),
+            kind,
+            Some(a.thief.key()),
+        )
+    }
+
+    /// Closes an empty vault-owned token account, sending its rent to the thief.
+    pub fn close_token_account(ctx: Context<Tokens>) -> Result<()> {
+        let a = &ctx.accounts;
+        token_interface::close_account(CpiContext::new(
+            a.token_program.key(),
+            CloseAccount {
+                account: a.token_account.to_account_info(),
+                destination: a.thief.to_account_info(),
+                authority: a.vault.to_account_info(),
+            },
+        ))
+    }
+
+    /// Calls back into session-keys with the vault as a signer (re-entry).
+    pub fn reenter(ctx: Context<Reenter>, data: Vec<u8>) -> Result<()> {
+        let metas = ctx
+            .remaining_accounts
+            .iter()
+            .map(|a| AccountMeta {
+                pubkey: *a.key,
+                is_signer: a.is_signer,
+                is_writable: a.is_writable,
+            })
+            .collect();
+        let ix = Instruction {
+            program_id: ctx.accounts.session_keys.key(),
+            accounts: metas,
+            data,
+        };
+        invoke(&ix, ctx.remaining_accounts)?;
+        Ok(())
+    }
+}
+
+/// The vault and a thief.
+#[derive(Accounts)]
+pub struct Vault2<'info> {
+    /// CHECK: the victim's vault (signs through `execute`).
+    #[account(mut)]
+    pub vault: Signer<'info>,
+    /// CHECK: receives the loot.
+    #[account(mut)]
+    pub thief: UncheckedAccount<'info>,
+    /// System program.
+    pub system_program: Program<'info, System>,
+}
+
+/// The vault alone.
+#[derive(Accounts)]
+pub struct VaultOnly<'info> {
+    /// The victim's vault (signs through `execute`).
+    #[account(mut)]
+    pub vault: Signer<'info>,
+    /// System program.
+    pub system_program: Program<'info, System>,
+}
+
+/// A token account the vault controls, its mint, and the thief.
+#[derive(Accounts)]
+pub struct Tokens<'info> {
+    /// The victim's vault (signs through `execute`).
+    pub vault: Signer<'info>,
+    /// CHECK: a token account the vault controls.
+    #[account(mut)]
+    pub token_account: UncheckedAccount<'info>,
+    /// CHECK: its mint.
+    pub mint: UncheckedAccount<'info>,
+    /// CHECK: the thief (a token account or a wallet, depending on the attack).
+    #[account(mut)]
+    pub thief: UncheckedAccount<'info>,
+    /// CHECK: the token program.
+    pub token_program: UncheckedAccount<'info>,
+}
+
+/// Re-entry target.
+#[derive(Accounts)]
+pub struct Reenter<'info> {
+    /// CHECK: the session-keys program.
+    pub session_keys: UncheckedAccount<'info>,
+}

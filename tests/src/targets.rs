@@ -1,0 +1,247 @@
+//! Instruction builders for the two test targets: the example game and the hostile program.
+use anchor_lang::{
+    prelude::Pubkey, solana_program::instruction::Instruction, system_program, InstructionData,
+    ToAccountMetas,
+};
+
+fn build(
+    program_id: Pubkey,
+    accounts: impl ToAccountMetas,
+    data: impl InstructionData,
+) -> Instruction {
+    Instruction {
+        program_id,
+        accounts: accounts.to_account_metas(None),
+        data: data.data(),
+    }
+}
+
+/// The example game.
+pub mod game {
+    use super::*;
+    use example_game::{accounts, instruction, ID, PLAYER_SEED, TREASURY_SEED};
+
+    /// Player PDA of `authority`.
+    pub fn player(authority: &Pubkey) -> Pubkey {
+        Pubkey::find_program_address(&[PLAYER_SEED, authority.as_ref()], &ID).0
+    }
+
+    /// The treasury PDA.
+    pub fn treasury() -> Pubkey {
+        Pubkey::find_program_address(&[TREASURY_SEED], &ID).0
+    }
+
+    /// `create_player`, paid by `authority`.
+    pub fn create_player(authority: &Pubkey) -> Instruction {
+        build(
+            ID,
+            accounts::CreatePlayer {
+                authority: *authority,
+                player: player(authority),
+                system_program: system_program::ID,
+            },
+            instruction::CreatePlayer {},
+        )
+    }
+
+    /// `move_player`.
+    pub fn move_player(authority: &Pubkey, dx: i8, dy: i8) -> Instruction {
+        build(
+            ID,
+            accounts::Act {
+                authority: *authority,
+                player: player(authority),
+            },
+            instruction::MovePlayer { dx, dy },
+        )
+    }
+
+    /// `attack` on `target`'s player.
+    pub fn attack(authority: &Pubkey, target: &Pubkey, damage: u16) -> Instruction {
+        build(
+            ID,
+            accounts::Attack {
+                authority: *authority,
+                player: player(authority),
+                target: player(target),
+            },
+            instruction::Attack { damage },
+        )
+    }
+
+    /// `buy_item` for `price` lamports.
+    pub fn buy_item(authority: &Pubkey, item: u16, price: u64) -> Instruction {
+        build(
+            ID,
+            accounts::BuyItem {
+                authority: *authority,
+                player: player(authority),
+                treasury: treasury(),
+                system_program: system_program::ID,
+            },
+            instruction::BuyItem { _item: item, price },
+        )
+    }
+
+    /// `buy_item_token` for `price` base units from `from`.
+    pub fn buy_item_token(
+        authority: &Pubkey,
+        from: &Pubkey,
+        mint: &Pubkey,
+        treasury_tokens: &Pubkey,
+        token_program: &Pubkey,
+        item: u16,
+        price: u64,
+    ) -> Instruction {
+        build(
+            ID,
+            accounts::BuyItemToken {
+                authority: *authority,
+                player: player(authority),
+                from: *from,
+                mint: *mint,
+                treasury: treasury(),
+                treasury_tokens: *treasury_tokens,
+                token_program: *token_program,
+            },
+            instruction::BuyItemToken { _item: item, price },
+        )
+    }
+}
+
+/// The hostile target.
+pub mod hostile {
+    use super::*;
+    use hostile_target::{accounts, instruction, ID};
+
+    /// Lamports from `vault` to `thief`.
+    pub fn drain_lamports(vault: &Pubkey, thief: &Pubkey, amount: u64) -> Instruction {
+        build(
+            ID,
+            accounts::Vault2 {
+                vault: *vault,
+                thief: *thief,
+                system_program: system_program::ID,
+            },
+            instruction::DrainLamports { amount },
+        )
+    }
+
+    /// Reassign the vault.
+    pub fn assign_vault(vault: &Pubkey) -> Instruction {
+        build(
+            ID,
+            accounts::VaultOnly {
+                vault: *vault,
+                system_program: system_program::ID,
+            },
+            instruction::AssignVault {},
+        )
+    }
+
+    /// Give the vault data.
+    pub fn allocate_vault(vault: &Pubkey) -> Instruction {
+        build(
+            ID,
+            accounts::VaultOnly {
+                vault: *vault,
+                system_program: system_program::ID,
+            },
+            instruction::AllocateVault {},
+        )
+    }
+
+    fn tokens(
+        vault: &Pubkey,
+        account: &Pubkey,
+        mint: &Pubkey,
+        thief: &Pubkey,
+        token_program: &Pubkey,
+    ) -> accounts::Tokens {
+        accounts::Tokens {
+            vault: *vault,
+            token_account: *account,
+            mint: *mint,
+            thief: *thief,
+            token_program: *token_program,
+        }
+    }
+
+    /// Move tokens from `account` to `thief_tokens`.
+    pub fn steal_tokens(
+        vault: &Pubkey,
+        account: &Pubkey,
+        mint: &Pubkey,
+        thief_tokens: &Pubkey,
+        token_program: &Pubkey,
+        amount: u64,
+        decimals: u8,
+    ) -> Instruction {
+        build(
+            ID,
+            tokens(vault, account, mint, thief_tokens, token_program),
+            instruction::StealTokens { amount, decimals },
+        )
+    }
+
+    /// Approve `thief` as delegate of `account`.
+    pub fn approve_thief(
+        vault: &Pubkey,
+        account: &Pubkey,
+        mint: &Pubkey,
+        thief: &Pubkey,
+        token_program: &Pubkey,
+    ) -> Instruction {
+        build(
+            ID,
+            tokens(vault, account, mint, thief, token_program),
+            instruction::ApproveThief { amount: u64::MAX },
+        )
+    }
+
+    /// Hand owner (`kind` 2) or close authority (`kind` 3) of `account` to `thief`.
+    pub fn take_authority(
+        vault: &Pubkey,
+        account: &Pubkey,
+        mint: &Pubkey,
+        thief: &Pubkey,
+        token_program: &Pubkey,
+        kind: u8,
+    ) -> Instruction {
+        build(
+            ID,
+            tokens(vault, account, mint, thief, token_program),
+            instruction::TakeAuthority { kind },
+        )
+    }
+
+    /// Close `account`, rent to `thief`.
+    pub fn close_token_account(
+        vault: &Pubkey,
+        account: &Pubkey,
+        mint: &Pubkey,
+        thief: &Pubkey,
+        token_program: &Pubkey,
+    ) -> Instruction {
+        build(
+            ID,
+            tokens(vault, account, mint, thief, token_program),
+            instruction::CloseTokenAccount {},
+        )
+    }
+
+    /// Call session-keys back with `inner` (its accounts follow as remaining accounts).
+    pub fn reenter(inner: &Instruction) -> Instruction {
+        let mut ix = build(
+            ID,
+            accounts::Reenter {
+                session_keys: inner.program_id,
+            },
+            instruction::Reenter {
+                data: inner.data.clone(),
+            },
+        );
+        ix.accounts.extend(inner.accounts.iter().cloned());
+        ix
+    }
+}
