@@ -143,9 +143,13 @@ impl TestEnv {
     }
 
     /// Starts `pt` (which may hold more programs) with the default actors.
-    pub async fn with(mut pt: ProgramTest) -> Self {
-        let owner = Keypair::new();
-        let key = Keypair::new();
+    pub async fn with(pt: ProgramTest) -> Self {
+        Self::with_keys(pt, Keypair::new(), Keypair::new()).await
+    }
+
+    /// Starts `pt` with the given owner and session key (fixed keys make golden vectors
+    /// reproducible).
+    pub async fn with_keys(mut pt: ProgramTest, owner: Keypair, key: Keypair) -> Self {
         let stranger = Keypair::new();
         for (k, lamports) in [(&owner, 100 * SOL), (&key, SOL), (&stranger, 10 * SOL)] {
             pt.add_account(

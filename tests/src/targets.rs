@@ -56,6 +56,38 @@ pub mod game {
         )
     }
 
+    /// `move_as_owner` on `owner`'s player, signed by `signer` (the owner, or a session key
+    /// passing `session` and `wallet`).
+    pub fn move_as_owner(
+        signer: &Pubkey,
+        owner: &Pubkey,
+        session: Option<(Pubkey, Pubkey)>,
+        dx: i8,
+        dy: i8,
+    ) -> Instruction {
+        let mut ix = build(
+            ID,
+            accounts::MoveAsOwner {
+                auth: session_keys::verify::__client_accounts_session_auth::SessionAuth {
+                    signer: *signer,
+                    session: session.map(|s| s.0),
+                    wallet: session.map(|s| s.1),
+                },
+                player: player(owner),
+            },
+            instruction::MoveAsOwner { dx, dy },
+        );
+        // Anchor marks an absent optional account with the id of the program being called.
+        // The nested client struct comes from session-keys and uses session-keys' id, so an
+        // absent session would read as present: use the game's id instead.
+        for meta in &mut ix.accounts {
+            if meta.pubkey == session_keys::ID {
+                meta.pubkey = ID;
+            }
+        }
+        ix
+    }
+
     /// `attack` on `target`'s player.
     pub fn attack(authority: &Pubkey, target: &Pubkey, damage: u16) -> Instruction {
         build(

@@ -63,6 +63,9 @@ pub const ALL_ERRORS: &[SessionError] = &[
     SessionError::VaultModified,
     SessionError::TokenOutflowNotInScope,
     SessionError::InvalidInnerInstruction,
+    SessionError::InvalidSessionAccount,
+    SessionError::SessionOwnerMismatch,
+    SessionError::NotOwnerOrSession,
 ];
 
 /// The on-chain custom error code of `e`.
@@ -114,5 +117,7 @@ mod tests {
         );
         assert_eq!(error_from_code(0), None);
         assert_eq!(error_code(SessionError::SessionExpired), 6000);
+        // The table ends with the last variant: a new variant must be appended here too.
+        assert_eq!(ALL_ERRORS.last(), Some(&SessionError::NotOwnerOrSession));
     }
 }

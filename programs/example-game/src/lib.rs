@@ -3,8 +3,15 @@
 //! A player account belongs to an `authority`: with session keys, that is the owner's vault
 //! PDA, which signs every call made through `session_keys::execute`. Purchases pay SOL or an
 //! SPL token from the authority to the game's treasury PDA.
-use anchor_lang::{prelude::*, system_program};
+//!
+//! `move_as_owner` shows the other integration model, verify-in-target: the player belongs to
+//! the owner's own wallet, and the instruction accepts either the owner's signature or a live
+//! session key of the owner whose scope lists this program and instruction.
+use anchor_lang::{prelude::*, system_program, Discriminator};
+// The glob brings `SessionAuth` with the client modules and `SessionAuthBumps` that Anchor's
+// derive needs for a composite accounts struct from another crate.
 use anchor_spl::token_interface::{self, Mint, TokenAccount, TokenInterface, TransferChecked};
+use session_keys::verify::*;
 
 declare_id!("EMFziHrpsrLSELDiQM8QjsqfZrHSJhZZhkdMis778zPJ");
 
@@ -33,6 +40,15 @@ pub mod example_game {
 
     /// Moves the player by (dx, dy).
     pub fn move_player(ctx: Context<Act>, dx: i8, dy: i8) -> Result<()> {
+        let p = &mut ctx.accounts.player;
+        p.x = p.x.checked_add(i32::from(dx)).ok_or(GameError::OffTheMap)?;
+        p.y = p.y.checked_add(i32::from(dy)).ok_or(GameError::OffTheMap)?;
+        Ok(())
+    }
+
+    /// Moves a player owned by a wallet: signed by that wallet, or by one of its session keys.
+    pub fn move_as_owner(ctx: Context<MoveAsOwner>, dx: i8, dy: i8) -> Result<()> {
+        ctx.accounts.validate()?;
         let p = &mut ctx.accounts.player;
         p.x = p.x.checked_add(i32::from(dx)).ok_or(GameError::OffTheMap)?;
         p.y = p.y.checked_add(i32::from(dy)).ok_or(GameError::OffTheMap)?;
@@ -132,6 +148,27 @@ pub struct Act<'info> {
     /// The player.
     #[account(mut, has_one = authority, seeds = [PLAYER_SEED, authority.key().as_ref()], bump = player.bump)]
     pub player: Account<'info, Player>,
+}
+
+/// Accounts of `move_as_owner`.
+#[derive(Accounts)]
+pub struct MoveAsOwner<'info> {
+    /// The owner, or a session key of the owner with its session and wallet accounts.
+    pub auth: SessionAuth<'info>,
+    /// The owner's player.
+    #[account(mut, seeds = [PLAYER_SEED, player.authority.as_ref()], bump = player.bump)]
+    pub player: Account<'info, Player>,
+}
+
+impl MoveAsOwner<'_> {
+    /// "The owner signs, or a valid session key of the owner signs": one line.
+    fn validate(&self) -> Result<()> {
+        self.auth.authorize(
+            &self.player.authority,
+            &crate::ID,
+            instruction::MoveAsOwner::DISCRIMINATOR,
+        )
+    }
 }
 
 /// Accounts of `attack`.

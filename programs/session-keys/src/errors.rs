@@ -144,4 +144,13 @@ pub enum SessionError {
     /// 6044
     #[msg("Malformed execute: 1 to 4 calls, and the remaining accounts must hold exactly each call's program and accounts")]
     InvalidInnerInstruction,
+    /// 6045
+    #[msg("This account is not a session of the session-keys program")]
+    InvalidSessionAccount,
+    /// 6046
+    #[msg("This session belongs to another wallet")]
+    SessionOwnerMismatch,
+    /// 6047
+    #[msg("Sign with the owner's wallet, or with a session key and pass its session and the owner's wallet account")]
+    NotOwnerOrSession,
 }

@@ -150,5 +150,14 @@ pub struct Executed {
     /// Lamports that left the vault during this call.
     pub lamports: u64,
     /// Net tokens that left the owner's and vault's accounts during this call, per mint.
-    pub tokens: Vec<(Pubkey, u64)>,
+    pub tokens: Vec<MintAmount>,
+}
+
+/// An amount of one mint.
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MintAmount {
+    /// Mint.
+    pub mint: Pubkey,
+    /// Base units.
+    pub amount: u64,
 }

@@ -1,7 +1,7 @@
 use crate::{
     constants::MAX_CALLS,
     errors::SessionError,
-    events::Executed,
+    events::{Executed, MintAmount},
     policy::{self, MintOutflow, TokenState},
     state::{Session, Wallet},
 };
@@ -187,7 +187,13 @@ impl<'info> Execute<'info> {
                 program: *program.key,
                 discriminator,
                 lamports,
-                tokens: tokens.iter().map(|t| (t.mint, t.amount)).collect(),
+                tokens: tokens
+                    .iter()
+                    .map(|t| MintAmount {
+                        mint: t.mint,
+                        amount: t.amount,
+                    })
+                    .collect(),
             });
             before = after;
         }
