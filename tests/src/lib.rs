@@ -253,6 +253,7 @@ impl TestEnv {
     /// Decoded token account (SPL Token or Token-2022).
     pub async fn token_account(&mut self, key: &Pubkey) -> TokenAccountState {
         let data = self.account(key).await.expect("token account exists").data;
+        // Extensions follow the base layout; the base fields are the first 165 bytes.
         TokenAccountState::unpack_from_slice(&data[..TokenAccountState::LEN]).unwrap()
     }
 
@@ -309,13 +310,25 @@ impl TestEnv {
         mint.pubkey()
     }
 
-    /// Creates a token account of `mint` owned by `owner` (token program read from the mint).
+    /// Creates a token account of `mint` owned by `owner`: token program read from the mint,
+    /// and, for Token-2022, the account extensions the mint's extensions require.
     pub async fn create_token_account(&mut self, mint: &Pubkey, owner: &Pubkey) -> Pubkey {
-        let token_program = self.account(mint).await.expect("mint exists").owner;
+        use spl_token_2022::{
+            extension::{BaseStateWithExtensions, ExtensionType, StateWithExtensions},
+            state::Mint,
+        };
+        let mint_account = self.account(mint).await.expect("mint exists");
+        let token_program = mint_account.owner;
+        let mint_extensions = StateWithExtensions::<Mint>::unpack(&mint_account.data)
+            .and_then(|m| m.get_extension_types())
+            .unwrap_or_default();
+        let len = ExtensionType::try_calculate_account_len::<TokenAccountState>(
+            &ExtensionType::get_required_init_account_extensions(&mint_extensions),
+        )
+        .unwrap();
         let account = Keypair::new();
         let payer = self.ctx.payer.insecure_clone();
         let rent = self.ctx.banks_client.get_rent().await.unwrap();
-        let len = TokenAccountState::LEN;
         let ixs = [
             solana_system_interface::instruction::create_account(
                 &payer.pubkey(),
@@ -334,6 +347,44 @@ impl TestEnv {
         ];
         self.send(&ixs, &[&payer, &account]).await.unwrap();
         account.pubkey()
+    }
+
+    /// Creates a Token-2022 mint with [`DECIMALS`] carrying `extensions`, initialised by
+    /// `init` (instructions built for the new mint's address) before the mint itself; the
+    /// context payer is mint and freeze authority.
+    pub async fn create_mint_2022(
+        &mut self,
+        extensions: &[spl_token_2022::extension::ExtensionType],
+        init: impl Fn(&Pubkey) -> Vec<Instruction>,
+    ) -> Pubkey {
+        let mint = Keypair::new();
+        let payer = self.ctx.payer.insecure_clone();
+        let rent = self.ctx.banks_client.get_rent().await.unwrap();
+        let len = spl_token_2022::extension::ExtensionType::try_calculate_account_len::<
+            spl_token_2022::state::Mint,
+        >(extensions)
+        .unwrap();
+        let t22 = anchor_spl::token_2022::ID;
+        let mut ixs = vec![solana_system_interface::instruction::create_account(
+            &payer.pubkey(),
+            &mint.pubkey(),
+            rent.minimum_balance(len),
+            len as u64,
+            &t22,
+        )];
+        ixs.extend(init(&mint.pubkey()));
+        ixs.push(
+            spl_token_2022::instruction::initialize_mint2(
+                &t22,
+                &mint.pubkey(),
+                &payer.pubkey(),
+                Some(&payer.pubkey()),
+                DECIMALS,
+            )
+            .unwrap(),
+        );
+        self.send(&ixs, &[&payer, &mint]).await.unwrap();
+        mint.pubkey()
     }
 
     /// Mints `amount` of `mint` into `account`.

@@ -6,7 +6,7 @@
 //! every check passes. See the README for the account model and the security model.
 // Unchecked arithmetic is denied in the program (Cargo.toml); test code may use it freely. The
 // non-test build of the library is linted on its own, so this does not weaken the program.
-#![cfg_attr(test, allow(clippy::arithmetic_side_effects))]
+#![cfg_attr(test, allow(clippy::arithmetic_side_effects, clippy::indexing_slicing))]
 
 use anchor_lang::prelude::*;
 
@@ -21,6 +21,20 @@ pub mod verify;
 use instructions::*;
 
 declare_id!("Fuozp2agVzwjMmrMLUZpFbA7nbMNzCdav5cj3yQAUrm8");
+
+// Where researchers report vulnerabilities (see SECURITY.md). The `.invalid` addresses are
+// deliberate: the project has no public home yet, and a deployer must put their own contact
+// here before deploying (SECURITY.md, "Before you deploy"). Left out of builds used as a
+// dependency, so a program that embeds session-keys' client does not carry this file.
+#[cfg(not(feature = "no-entrypoint"))]
+solana_security_txt::security_txt! {
+    name: "Session Keys",
+    project_url: "https://session-keys.invalid",
+    contacts: "email:security@session-keys.invalid",
+    policy: "https://session-keys.invalid/SECURITY.md",
+    preferred_languages: "en",
+    auditors: "None yet: see SECURITY.md, Audits"
+}
 
 /// The session-keys program.
 #[program]

@@ -3,11 +3,14 @@
 
 mod close_session;
 mod create_session;
+mod duplicates_and_limits;
 mod execute;
 mod execute_attacks;
 mod golden;
 mod revoke;
 mod sizes;
+mod substitution;
+mod token_2022_extensions;
 mod transfer_sol;
 mod transfer_token;
 mod vault;

@@ -1,0 +1,41 @@
+//! Arbitrary instruction data through the program's own decoders and argument checks: nothing
+//! may panic, and whatever `CreateSessionArgs::check` accepts must be creatable (every
+//! allowance builds, the account fits a single allocation).
+#![no_main]
+use anchor_lang::{AnchorDeserialize, Discriminator};
+use libfuzzer_sys::fuzz_target;
+use session_keys::{instruction as ix, policy::Allowance};
+
+const NOW: i64 = 1_800_000_000;
+/// Largest account a program may create through CPI in one go.
+const MAX_PERMITTED_DATA_INCREASE: usize = 10_240;
+
+fn decode<T: AnchorDeserialize + Discriminator>(data: &[u8]) -> Option<T> {
+    let rest = data.strip_prefix(T::DISCRIMINATOR)?;
+    T::deserialize(&mut &rest[..]).ok()
+}
+
+fuzz_target!(|data: &[u8]| {
+    // Every instruction's arguments, as the dispatcher would decode them.
+    if let Some(create) = decode::<ix::CreateSession>(data) {
+        let args = create.args;
+        let space = args.space();
+        if args.check(NOW).is_ok() {
+            assert!(space <= MAX_PERMITTED_DATA_INCREASE, "accepted scope of {space} bytes");
+            if let Some(sol) = &args.sol {
+                assert!(Allowance::from_args(sol, NOW).is_ok());
+            }
+            for m in &args.mints {
+                assert!(Allowance::from_args(&m.caps, NOW).is_ok());
+            }
+        }
+    }
+    let _ = decode::<ix::Execute>(data);
+    let _ = decode::<ix::TransferToken>(data);
+    let _ = decode::<ix::TransferSol>(data);
+    let _ = decode::<ix::WithdrawToken>(data);
+    // Raw bytes as stored accounts: the decoders must fail cleanly.
+    let mut d = data;
+    let _ = <session_keys::state::Session as anchor_lang::AccountDeserialize>::try_deserialize(&mut d);
+    let _ = session_keys::policy::TokenState::parse(data);
+});
