@@ -3,7 +3,7 @@
 // The program has no global state to initialise: every account is per owner and created on
 // first use. What a deployer needs is to check the program is live and to know the addresses a
 // given owner will use, so this prints them (owner = the provider wallet, or OWNER=<pubkey>).
-import * as anchor from "@coral-xyz/anchor";
+import * as anchor from "@anchor-lang/core";
 import { PublicKey } from "@solana/web3.js";
 
 const PROGRAM_ID = new PublicKey("Fuozp2agVzwjMmrMLUZpFbA7nbMNzCdav5cj3yQAUrm8");

@@ -104,6 +104,71 @@ pub fn can_send(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use anchor_lang::prelude::Pubkey;
+    use session_keys::{
+        policy::{Allowance, CapsArgs, WindowArgs, UNLIMITED_USES},
+        state::MintAllowance,
+    };
+
+    fn session(mint: Pubkey) -> (Session, Wallet) {
+        let caps = CapsArgs {
+            lifetime: 50,
+            per_tx: Some(20),
+            window: Some(WindowArgs {
+                seconds: 60,
+                cap: 30,
+            }),
+        };
+        let allowance = Allowance::from_args(&caps, 0)
+            .unwrap()
+            .charged(20, 10)
+            .unwrap()
+            .charged(5, 11)
+            .unwrap();
+        let owner = Pubkey::new_unique();
+        let s = Session {
+            version: 1,
+            bump: 255,
+            owner,
+            session_key: Pubkey::new_unique(),
+            payer: owner,
+            created_at: 0,
+            expires_at: 100,
+            nonce: 2,
+            max_uses: UNLIMITED_USES,
+            uses: 1,
+            sol: None,
+            mints: vec![MintAllowance { mint, allowance }],
+            destinations: vec![],
+            programs: vec![],
+            label: String::new(),
+        };
+        let w = Wallet {
+            version: 1,
+            bump: 255,
+            vault_bump: 254,
+            owner,
+            nonce: 2,
+        };
+        (s, w)
+    }
+
+    #[test]
+    fn can_send_reports_what_one_transfer_may_move() {
+        let mint = Pubkey::new_unique();
+        let (s, w) = session(mint);
+        // Window [0, 60): 25 spent of 30 → 5; then a new window: min(per-tx 20, lifetime 25).
+        assert_eq!(can_send(&s, &w, Some(&mint), 59), Some((5, 100)));
+        assert_eq!(can_send(&s, &w, Some(&mint), 60), Some((20, 100)));
+        assert_eq!(can_send(&s, &w, Some(&Pubkey::new_unique()), 60), None);
+        assert_eq!(can_send(&s, &w, None, 60), None, "no SOL allowance");
+        assert_eq!(can_send(&s, &w, Some(&mint), 100), None, "expired");
+        let stale = Wallet { nonce: 3, ..w };
+        assert_eq!(status(&s, &stale, 50), Err(SessionError::SessionRevoked));
+        assert_eq!(status(&s, &w, 100), Err(SessionError::SessionExpired));
+        let used = Session { max_uses: 1, ..s };
+        assert_eq!(status(&used, &w, 50), Err(SessionError::UsesExhausted));
+    }
 
     #[test]
     fn error_table_is_complete_and_ordered() {

@@ -16,6 +16,7 @@ pub mod events;
 pub mod instructions;
 pub mod policy;
 pub mod state;
+pub mod vault_cpi;
 pub mod verify;
 
 use instructions::*;

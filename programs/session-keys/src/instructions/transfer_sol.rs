@@ -3,8 +3,9 @@ use crate::{
     events::SolTransferred,
     policy,
     state::{Session, Wallet},
+    vault_cpi,
 };
-use anchor_lang::{prelude::*, system_program};
+use anchor_lang::prelude::*;
 
 /// Moves `amount` lamports from the owner's vault to `destination`, signed by the vault PDA,
 /// after the session's expiry, nonce, SOL caps, uses and destination allow-list allow it.
@@ -48,16 +49,11 @@ impl TransferSol<'_> {
             .ok_or(SessionError::SolNotInScope)?
             .charged(amount, now)?;
 
-        let seeds = a.wallet.vault_seeds();
-        system_program::transfer(
-            CpiContext::new_with_signer(
-                a.system_program.key(),
-                system_program::Transfer {
-                    from: a.vault.to_account_info(),
-                    to: a.destination.to_account_info(),
-                },
-                &[&seeds],
-            ),
+        vault_cpi::vault_lamports(
+            &a.wallet,
+            &a.system_program.to_account_info(),
+            &a.vault,
+            &a.destination,
             amount,
         )?;
 

@@ -3,9 +3,10 @@ use crate::{
     events::TokenTransferred,
     policy,
     state::{Session, Wallet},
+    vault_cpi,
 };
 use anchor_lang::prelude::*;
-use anchor_spl::token_interface::{self, TokenAccount, TokenInterface, TransferChecked};
+use anchor_spl::token_interface::{TokenAccount, TokenInterface};
 
 /// Moves `amount` of `mint` from `from` to `to`, signed by the owner's vault PDA, after the
 /// session's expiry, nonce, mint scope, caps, uses and destination allow-list allow it.
@@ -62,18 +63,13 @@ impl TransferToken<'_> {
             .ok_or(SessionError::MintNotInScope)?;
         let charged = entry.allowance.charged(amount, now)?;
 
-        let seeds = a.wallet.vault_seeds();
-        token_interface::transfer_checked(
-            CpiContext::new_with_signer(
-                a.token_program.key(),
-                TransferChecked {
-                    from: a.from.to_account_info(),
-                    mint: a.mint.to_account_info(),
-                    to: a.to.to_account_info(),
-                    authority: a.vault.to_account_info(),
-                },
-                &[&seeds],
-            ),
+        vault_cpi::vault_tokens(
+            &a.wallet,
+            &a.token_program.to_account_info(),
+            &a.vault,
+            &a.from.to_account_info(),
+            &a.mint,
+            &a.to.to_account_info(),
             amount,
             decimals,
         )?;

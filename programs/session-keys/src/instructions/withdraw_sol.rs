@@ -1,5 +1,5 @@
-use crate::{errors::SessionError, events::SolWithdrawn, state::Wallet};
-use anchor_lang::{prelude::*, system_program};
+use crate::{errors::SessionError, events::SolWithdrawn, state::Wallet, vault_cpi};
+use anchor_lang::prelude::*;
 
 /// Moves lamports out of the owner's vault to any destination the owner picks. Owner only; no
 /// caps apply, so funds are never stuck in the vault.
@@ -30,16 +30,11 @@ impl WithdrawSol<'_> {
     pub fn handler(ctx: Context<Self>, amount: u64) -> Result<()> {
         ctx.accounts.validate(amount)?;
         let a = ctx.accounts;
-        let seeds = a.wallet.vault_seeds();
-        system_program::transfer(
-            CpiContext::new_with_signer(
-                a.system_program.key(),
-                system_program::Transfer {
-                    from: a.vault.to_account_info(),
-                    to: a.destination.to_account_info(),
-                },
-                &[&seeds],
-            ),
+        vault_cpi::vault_lamports(
+            &a.wallet,
+            &a.system_program.to_account_info(),
+            &a.vault,
+            &a.destination,
             amount,
         )?;
         emit!(SolWithdrawn {

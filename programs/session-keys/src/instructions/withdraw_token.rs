@@ -1,6 +1,6 @@
-use crate::{errors::SessionError, events::TokenWithdrawn, state::Wallet};
+use crate::{errors::SessionError, events::TokenWithdrawn, state::Wallet, vault_cpi};
 use anchor_lang::prelude::*;
-use anchor_spl::token_interface::{self, TokenAccount, TokenInterface, TransferChecked};
+use anchor_spl::token_interface::{TokenAccount, TokenInterface};
 
 /// Moves tokens out of a token account owned by the owner's vault to any destination the owner
 /// picks. Owner only; no caps apply, so funds are never stuck in the vault.
@@ -41,18 +41,13 @@ impl WithdrawToken<'_> {
     pub fn handler(ctx: Context<Self>, amount: u64, decimals: u8) -> Result<()> {
         ctx.accounts.validate(amount)?;
         let a = ctx.accounts;
-        let seeds = a.wallet.vault_seeds();
-        token_interface::transfer_checked(
-            CpiContext::new_with_signer(
-                a.token_program.key(),
-                TransferChecked {
-                    from: a.from.to_account_info(),
-                    mint: a.mint.to_account_info(),
-                    to: a.to.to_account_info(),
-                    authority: a.vault.to_account_info(),
-                },
-                &[&seeds],
-            ),
+        vault_cpi::vault_tokens(
+            &a.wallet,
+            &a.token_program.to_account_info(),
+            &a.vault,
+            &a.from.to_account_info(),
+            &a.mint,
+            &a.to.to_account_info(),
             amount,
             decimals,
         )?;
