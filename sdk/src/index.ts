@@ -314,6 +314,27 @@ export function withdrawToken(p: {
   );
 }
 
+/** `close_vault_token_account`: closes an empty vault-owned token account, rent to `destination`. */
+export function closeVaultTokenAccount(p: {
+  owner: PublicKey;
+  tokenAccount: PublicKey;
+  destination: PublicKey;
+  tokenProgram: PublicKey;
+}) {
+  return build(
+    "closeVaultTokenAccount",
+    {
+      owner: p.owner,
+      wallet: walletPda(p.owner)[0],
+      vault: vaultPda(p.owner)[0],
+      tokenAccount: p.tokenAccount,
+      destination: p.destination,
+      tokenProgram: p.tokenProgram,
+    },
+    {},
+  );
+}
+
 /**
  * `execute`: each of `calls` runs with the owner's vault signing. Build the inner instructions
  * with the vault as their authority; its signer flag is dropped (the program signs for it).

@@ -84,7 +84,7 @@ test("create_session encodes byte for byte", () => {
   assertIx(ix, v);
 });
 
-test("transfer_token, transfer_sol and the owner instructions encode byte for byte", () => {
+test("transfer_token, transfer_sol and every owner instruction encode byte for byte", () => {
   let v = vector("transferToken");
   assertIx(
     sdk.transferToken({
@@ -108,6 +108,31 @@ test("transfer_token, transfer_sol and the owner instructions encode byte for by
   assertIx(sdk.closeSession({ owner, sessionKey, rentPayer: pk(v.inputs.rentPayer) }), v);
   v = vector("depositSol");
   assertIx(sdk.depositSol({ owner, amount: new BN(v.inputs.amount) }), v);
+  v = vector("withdrawSol");
+  assertIx(sdk.withdrawSol({ owner, destination: pk(v.inputs.destination), amount: 77 }), v);
+  v = vector("withdrawToken");
+  assertIx(
+    sdk.withdrawToken({
+      owner,
+      from: pk(v.inputs.from),
+      mint: pk(v.inputs.mint),
+      to: pk(v.inputs.to),
+      tokenProgram: pk(v.inputs.tokenProgram),
+      amount: v.inputs.amount,
+      decimals: v.inputs.decimals,
+    }),
+    v,
+  );
+  v = vector("closeVaultTokenAccount");
+  assertIx(
+    sdk.closeVaultTokenAccount({
+      owner,
+      tokenAccount: pk(v.inputs.tokenAccount),
+      destination: pk(v.inputs.destination),
+      tokenProgram: pk(v.inputs.tokenProgram),
+    }),
+    v,
+  );
 });
 
 test("execute flattens inner calls byte for byte", () => {

@@ -192,6 +192,27 @@ pub fn withdraw_token(owner: &Pubkey, t: TokenTransfer, amount: u64, decimals: u
     )
 }
 
+/// `close_vault_token_account`: closes an empty vault-owned token account, rent to
+/// `destination`, signed by the owner.
+pub fn close_vault_token_account(
+    owner: &Pubkey,
+    token_account: &Pubkey,
+    destination: &Pubkey,
+    token_program: &Pubkey,
+) -> Instruction {
+    build(
+        accounts::CloseVaultTokenAccount {
+            owner: *owner,
+            wallet: pda::wallet(owner).0,
+            vault: pda::vault(owner).0,
+            token_account: *token_account,
+            destination: *destination,
+            token_program: *token_program,
+        },
+        instruction::CloseVaultTokenAccount {},
+    )
+}
+
 /// `execute`: calls each of `calls` with the owner's vault signing, signed by the session key.
 /// Each inner instruction's program and accounts are appended as remaining accounts; the
 /// vault's signer flag is dropped (the program signs for it).

@@ -161,3 +161,14 @@ pub struct MintAmount {
     /// Base units.
     pub amount: u64,
 }
+
+/// The owner closed an empty vault-owned token account and took its rent.
+#[event]
+pub struct VaultTokenAccountClosed {
+    /// Owner.
+    pub owner: Pubkey,
+    /// The closed token account.
+    pub token_account: Pubkey,
+    /// Who received the rent.
+    pub destination: Pubkey,
+}

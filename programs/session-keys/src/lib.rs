@@ -91,6 +91,11 @@ pub mod session_keys {
         WithdrawSol::handler(ctx, amount)
     }
 
+    /// Owner closes an empty vault-owned token account and takes its rent.
+    pub fn close_vault_token_account(ctx: Context<CloseVaultTokenAccount>) -> Result<()> {
+        CloseVaultTokenAccount::handler(ctx)
+    }
+
     /// Owner moves tokens out of a vault-owned token account.
     pub fn withdraw_token(ctx: Context<WithdrawToken>, amount: u64, decimals: u8) -> Result<()> {
         WithdrawToken::handler(ctx, amount, decimals)

@@ -90,6 +90,16 @@ async fn golden_vectors_match_the_checked_in_file() {
     let revoke_all = ix::revoke_all_sessions(&owner);
     let close = ix::close_session(&owner, &key, &owner);
     let deposit = ix::deposit_sol(&owner, 2 * SOL);
+    let withdraw = ix::withdraw_sol(&owner, &destination, 77);
+    let vault_tokens = ix::TokenTransfer {
+        from: fixed(23),
+        mint,
+        to: fixed(24),
+        token_program: anchor_spl::token_2022::ID,
+    };
+    let withdraw_token = ix::withdraw_token(&owner, vault_tokens, 5, 9);
+    let close_vault =
+        ix::close_vault_token_account(&owner, &fixed(23), &destination, &anchor_spl::token::ID);
 
     let session_bytes = env
         .account(&pda::session(&owner, &key).0)
@@ -140,6 +150,15 @@ async fn golden_vectors_match_the_checked_in_file() {
             ix_json("revokeAllSessions", json!({}), &revoke_all),
             ix_json("closeSession", json!({ "rentPayer": owner.to_string() }), &close),
             ix_json("depositSol", json!({ "amount": (2 * SOL).to_string() }), &deposit),
+            ix_json("withdrawSol", json!({ "destination": destination.to_string(), "amount": "77" }), &withdraw),
+            ix_json("withdrawToken", json!({
+                "from": fixed(23).to_string(), "mint": mint.to_string(), "to": fixed(24).to_string(),
+                "tokenProgram": anchor_spl::token_2022::ID.to_string(), "amount": "5", "decimals": 9,
+            }), &withdraw_token),
+            ix_json("closeVaultTokenAccount", json!({
+                "tokenAccount": fixed(23).to_string(), "destination": destination.to_string(),
+                "tokenProgram": anchor_spl::token::ID.to_string(),
+            }), &close_vault),
         ],
         "accounts": {
             "session": {

@@ -1,4 +1,5 @@
-//! `deposit_sol`, `withdraw_sol`, `withdraw_token`: owner-only, so funds are never stuck.
+//! `deposit_sol`, `withdraw_sol`, `withdraw_token`, `close_vault_token_account`: owner-only,
+//! so funds and rent are never stuck in the vault.
 use session_keys::errors::SessionError;
 use session_keys_tests::{
     client::{
@@ -91,4 +92,46 @@ async fn withdraw_token_from_vault_account() {
     i.accounts[1].pubkey = pda::wallet(&owner).0;
     assert_session_error(env.send_key(&[i]).await, SessionError::NotOwner);
     assert_eq!(env.balance(&vault_ata).await, TOKEN);
+}
+
+#[tokio::test]
+async fn close_empty_vault_token_account_returns_rent() {
+    let mut env = TestEnv::new().await;
+    let (owner, mint) = (env.owner.pubkey(), env.mint);
+    let vault = pda::vault(&owner).0;
+    let spl = anchor_spl::token::ID;
+    let vault_ata = env.create_token_account(&mint, &vault).await;
+    env.mint_to(&mint, &vault_ata, TOKEN).await;
+    env.create_session(Scope::until(START + 60).sol(caps(1)).build(START).unwrap())
+        .await
+        .unwrap();
+    let rent = env.lamports(&vault_ata).await;
+    let to = Pubkey::new_unique();
+
+    // Not empty: the token program refuses (NonNativeHasBalance).
+    let i = ix::close_vault_token_account(&owner, &vault_ata, &to, &spl);
+    assert_custom(env.send_owner(std::slice::from_ref(&i)).await, 0, 11);
+    // Not the vault's account: the owner's own token account.
+    let owner_ata = env.owner_ata;
+    let other = ix::close_vault_token_account(&owner, &owner_ata, &to, &spl);
+    assert_session_error(
+        env.send_owner(&[other]).await,
+        SessionError::WrongSourceAccount,
+    );
+    // Not the owner: the session key, with the owner's wallet.
+    let key = env.key.pubkey();
+    let mut by_key = ix::close_vault_token_account(&key, &vault_ata, &key, &spl);
+    by_key.accounts[1].pubkey = pda::wallet(&owner).0;
+    by_key.accounts[2].pubkey = vault;
+    assert_session_error(env.send_key(&[by_key]).await, SessionError::NotOwner);
+    assert_eq!(env.lamports(&to).await, 0);
+
+    // Emptied by the owner, then closed: the rent goes where the owner says.
+    let t = env.transfer_accounts(&vault_ata, &mint, &owner_ata).await;
+    env.send_owner(&[ix::withdraw_token(&owner, t, TOKEN, DECIMALS)])
+        .await
+        .unwrap();
+    env.send_owner(&[i]).await.unwrap();
+    assert!(env.account(&vault_ata).await.is_none());
+    assert_eq!(env.lamports(&to).await, rent);
 }

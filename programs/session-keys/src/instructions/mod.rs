@@ -1,5 +1,6 @@
 //! One file per instruction: its Accounts struct, `validate()` and handler.
 pub mod close_session;
+pub mod close_vault_token_account;
 pub mod create_session;
 pub mod deposit_sol;
 pub mod execute;
@@ -11,6 +12,7 @@ pub mod withdraw_sol;
 pub mod withdraw_token;
 
 pub use close_session::*;
+pub use close_vault_token_account::*;
 pub use create_session::*;
 pub use deposit_sol::*;
 pub use execute::*;
