@@ -3,13 +3,12 @@
 //! waits for the window to reset, and is refused for good once the owner revokes it.
 #![allow(deprecated)]
 
-use anchor_lang::{AccountDeserialize, Discriminator};
-use example_game::instruction as game_ix;
-use session_keys::{errors::SessionError, policy::CmpOp};
+use anchor_lang::AccountDeserialize;
+use session_keys::errors::SessionError;
 use session_keys_tests::{
     client::{
         decode, ix, pda,
-        scope::{caps, instruction, program, CapsExt, InstructionRuleExt, ProgramScopeExt, Scope},
+        scope::{caps, CapsExt, Scope},
     },
     targets::game,
     TestEnv, DECIMALS, SOL, START, TOKEN,
@@ -230,14 +229,7 @@ async fn game_chapter(env: &mut TestEnv) -> Step {
         sol(MAX_PRICE)
     );
     println!("   most {} of vault SOL in total.", sol(SOL_CAP));
-    let scope = program(example_game::ID)
-        .instruction(instruction(game_ix::CreatePlayer::DISCRIMINATOR))
-        .instruction(instruction(game_ix::MovePlayer::DISCRIMINATOR))
-        .instruction(
-            instruction(game_ix::BuyItem::DISCRIMINATOR)
-                .arg_u64(10, CmpOp::Le, MAX_PRICE)
-                .account(2, &[game::treasury()]),
-        );
+    let scope = game::session_scope(MAX_PRICE);
     let now = env.now().await;
     let args = Scope::until(now + 3600)
         .sol(caps(SOL_CAP))

@@ -31,6 +31,25 @@ pub mod game {
         Pubkey::find_program_address(&[TREASURY_SEED], &ID).0
     }
 
+    /// The scope a game session grants: `create_player`, `move_player`, and `buy_item` with a
+    /// price (after the 8-byte discriminator and the 2-byte item id) of at most `max_price`,
+    /// paid to the treasury (account index 2).
+    pub fn session_scope(max_price: u64) -> session_keys::policy::ProgramScope {
+        use anchor_lang::Discriminator;
+        use session_keys::policy::CmpOp;
+        use session_keys_client::scope::{
+            instruction as rule, program, InstructionRuleExt, ProgramScopeExt,
+        };
+        program(ID)
+            .instruction(rule(instruction::CreatePlayer::DISCRIMINATOR))
+            .instruction(rule(instruction::MovePlayer::DISCRIMINATOR))
+            .instruction(
+                rule(instruction::BuyItem::DISCRIMINATOR)
+                    .arg_u64(10, CmpOp::Le, max_price)
+                    .account(2, &[treasury()]),
+            )
+    }
+
     /// `create_player`, paid by `authority`.
     pub fn create_player(authority: &Pubkey) -> Instruction {
         build(

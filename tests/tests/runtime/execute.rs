@@ -1,6 +1,6 @@
 //! `execute` against the example game: scope rules, caps on the effect, batches.
-use anchor_lang::{AccountDeserialize, Discriminator};
-use example_game::{instruction as game_ix, Player};
+use anchor_lang::AccountDeserialize;
+use example_game::Player;
 use session_keys::{errors::SessionError, policy::CmpOp};
 use session_keys_tests::{
     client::{
@@ -16,16 +16,9 @@ use solana_sdk::{pubkey::Pubkey, signer::Signer};
 const MAX_PRICE: u64 = 50_000_000;
 
 /// The game's scope: create_player, move_player, and buy_item with price ≤ MAX_PRICE paid to
-/// the treasury (account index 2).
+/// the treasury.
 fn game_scope() -> session_keys::policy::ProgramScope {
-    program(example_game::ID)
-        .instruction(instruction(game_ix::CreatePlayer::DISCRIMINATOR))
-        .instruction(instruction(game_ix::MovePlayer::DISCRIMINATOR))
-        .instruction(
-            instruction(game_ix::BuyItem::DISCRIMINATOR)
-                .arg_u64(10, CmpOp::Le, MAX_PRICE)
-                .account(2, &[game::treasury()]),
-        )
+    game::session_scope(MAX_PRICE)
 }
 
 /// Vault funded with 2 SOL; a session with the game scope and 0.1 SOL lifetime, 0.06 per tx.
