@@ -281,6 +281,20 @@ pub mod hostile {
         )
     }
 
+    /// Grow a vault-owned Token-2022 account with an extension, the vault paying.
+    pub fn add_extension(vault: &Pubkey, account: &Pubkey) -> Instruction {
+        build(
+            ID,
+            accounts::AddExtension {
+                vault: *vault,
+                token_account: *account,
+                token_program: anchor_spl::token_2022::ID,
+                system_program: system_program::ID,
+            },
+            instruction::AddExtension {},
+        )
+    }
+
     /// Call session-keys back with `inner` (its accounts follow as remaining accounts).
     pub fn reenter(inner: &Instruction) -> Instruction {
         let mut ix = build(

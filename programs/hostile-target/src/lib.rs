@@ -128,6 +128,29 @@ pub mod hostile_target {
         ))
     }
 
+    /// Adds a Token-2022 extension (required memos) to a vault-owned account, the vault paying
+    /// the extra rent.
+    pub fn add_extension(ctx: Context<AddExtension>) -> Result<()> {
+        let a = &ctx.accounts;
+        let ix = anchor_spl::token_2022::spl_token_2022::instruction::reallocate(
+            a.token_program.key,
+            a.token_account.key,
+            a.vault.key,
+            a.vault.key,
+            &[],
+            &[anchor_spl::token_2022::spl_token_2022::extension::ExtensionType::MemoTransfer],
+        )?;
+        invoke(
+            &ix,
+            &[
+                a.token_account.to_account_info(),
+                a.vault.to_account_info(),
+                a.system_program.to_account_info(),
+            ],
+        )?;
+        Ok(())
+    }
+
     /// Calls back into session-keys with the vault as a signer (re-entry).
     pub fn reenter(ctx: Context<Reenter>, data: Vec<u8>) -> Result<()> {
         let metas = ctx
@@ -187,6 +210,21 @@ pub struct Tokens<'info> {
     pub thief: UncheckedAccount<'info>,
     /// CHECK: the token program.
     pub token_program: UncheckedAccount<'info>,
+}
+
+/// A vault-owned Token-2022 account to grow.
+#[derive(Accounts)]
+pub struct AddExtension<'info> {
+    /// The victim's vault (signs through `execute`; pays the rent).
+    #[account(mut)]
+    pub vault: Signer<'info>,
+    /// CHECK: a Token-2022 account the vault owns.
+    #[account(mut)]
+    pub token_account: UncheckedAccount<'info>,
+    /// CHECK: Token-2022.
+    pub token_program: UncheckedAccount<'info>,
+    /// System program.
+    pub system_program: Program<'info, System>,
 }
 
 /// Re-entry target.

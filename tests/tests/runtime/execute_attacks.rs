@@ -289,3 +289,20 @@ async fn an_attack_after_a_legitimate_call_rolls_back_both() {
     assert_session_error(r, SessionError::VaultModified);
     assert_eq!(v.state().await, before);
 }
+
+#[tokio::test]
+async fn adding_an_extension_to_a_vault_token_account_is_refused() {
+    let mut v = victim().await;
+    let vault = v.vault;
+    let mint = v.env.create_mint(&anchor_spl::token_2022::ID).await;
+    let account = v.env.create_token_account(&mint, &vault).await;
+    let len = v.env.account(&account).await.unwrap().data.len();
+    let before = (v.env.lamports(&vault).await, v.env.lamports(&account).await);
+    let r = v.execute(&[hostile::add_extension(&vault, &account)]).await;
+    assert_session_error(r, SessionError::TokenAccountTampered);
+    assert_eq!(v.env.account(&account).await.unwrap().data.len(), len);
+    assert_eq!(
+        (v.env.lamports(&vault).await, v.env.lamports(&account).await),
+        before
+    );
+}

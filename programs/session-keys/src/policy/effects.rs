@@ -29,6 +29,9 @@ pub struct TokenState {
     pub delegated_amount: u64,
     /// Close authority, if any.
     pub close_authority: Option<Pubkey>,
+    /// Length of the account data: a change means extensions were added (Token-2022
+    /// `reallocate`), which a call must not do to an account the vault controls.
+    pub data_len: usize,
 }
 
 fn read_pubkey(data: &[u8], at: usize) -> Option<Pubkey> {
@@ -77,6 +80,7 @@ impl TokenState {
             state,
             delegated_amount: read_u64(data, 121)?,
             close_authority: read_option_pubkey(data, 129)?,
+            data_len: data.len(),
         })
     }
 
@@ -94,6 +98,7 @@ impl TokenState {
         let delegate_ok = after.delegate == self.delegate
             || (after.delegate.is_none() && after.delegated_amount == 0);
         self.mint == after.mint
+            && self.data_len == after.data_len
             && self.owner == after.owner
             && self.close_authority == after.close_authority
             && self.state == after.state
@@ -158,6 +163,7 @@ mod tests {
             state: 1,
             delegated_amount: 0,
             close_authority: None,
+            data_len: TOKEN_ACCOUNT_LEN,
         }
     }
 
@@ -189,7 +195,10 @@ mod tests {
         assert_eq!(TokenState::parse(&bytes(&t)), Some(t));
         let mut ext = bytes(&t);
         ext.extend_from_slice(&[ACCOUNT_TYPE_ACCOUNT, 0, 0]);
-        assert_eq!(TokenState::parse(&ext), Some(t));
+        assert_eq!(
+            TokenState::parse(&ext),
+            Some(TokenState { data_len: 168, ..t })
+        );
         ext[TOKEN_ACCOUNT_LEN] = 1; // a Token-2022 mint with extensions
         assert_eq!(TokenState::parse(&ext), None);
         assert_eq!(TokenState::parse(&[0; 82]), None);
@@ -248,7 +257,8 @@ mod tests {
             Pubkey::new_unique(),
         );
         let base = account(vault, 10);
-        let changes: [fn(&mut TokenState, Pubkey); 5] = [
+        let changes: [fn(&mut TokenState, Pubkey); 6] = [
+            |t, _| t.data_len += 2,
             |t, k| t.owner = k,
             |t, k| t.delegate = Some(k),
             |t, k| t.close_authority = Some(k),
