@@ -202,3 +202,68 @@ async fn default_frozen_accounts_cannot_move_until_thawed() {
     assert!(env.session().await.is_none());
     assert!(env.token_account(&from).await.is_frozen());
 }
+
+#[tokio::test]
+async fn cpi_guard_blocks_the_in_instruction_approval_but_not_a_direct_one() {
+    use spl_token_2022::extension::cpi_guard::instruction::enable_cpi_guard;
+    let mut env = TestEnv::new().await;
+    let owner = env.owner.pubkey();
+    let mint = env.create_mint(&T22).await;
+    let from = env.create_token_account(&mint, &owner).await;
+    let to = env.create_token_account(&mint, &Pubkey::new_unique()).await;
+    env.mint_to(&mint, &from, 100 * TOKEN).await;
+    let guard = [
+        spl_token_2022::instruction::reallocate(
+            &T22,
+            &from,
+            &owner,
+            &owner,
+            &[],
+            &[ExtensionType::CpiGuard],
+        )
+        .unwrap(),
+        enable_cpi_guard(&T22, &from, &owner, &[]).unwrap(),
+    ];
+    env.send_owner(&guard).await.unwrap();
+
+    // create_session approves through CPI with the owner's signature: CPI Guard refuses it.
+    let args = Scope::until(START + 60)
+        .mint(mint, caps(20 * TOKEN))
+        .delegate(50 * TOKEN)
+        .build(START)
+        .unwrap();
+    let delegate = DelegateFrom {
+        token_account: from,
+        token_program: T22,
+    };
+    let key = env.key.pubkey();
+    let r = env
+        .send_owner(&[ix::create_session(
+            &owner,
+            &owner,
+            &key,
+            args,
+            Some(delegate),
+        )])
+        .await;
+    assert_custom(r, 0, TokenError::CpiGuardApproveBlocked as u32);
+    assert!(env.session().await.is_none());
+
+    // The documented way: approve the vault directly, then create the session without it.
+    let vault = session_keys_tests::client::pda::vault(&owner).0;
+    let approve =
+        spl_token_2022::instruction::approve(&T22, &from, &vault, &owner, &[], 50 * TOKEN).unwrap();
+    let args = Scope::until(START + 60)
+        .mint(mint, caps(20 * TOKEN))
+        .build(START)
+        .unwrap();
+    env.send_owner(&[
+        approve,
+        ix::create_session(&owner, &owner, &key, args, None),
+    ])
+    .await
+    .unwrap();
+    // A delegate's transfer through CPI is allowed under CPI Guard.
+    transfer(&mut env, from, mint, to, 5 * TOKEN).await.unwrap();
+    assert_eq!(env.balance(&to).await, 5 * TOKEN);
+}
