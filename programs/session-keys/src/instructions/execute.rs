@@ -49,62 +49,76 @@ pub struct Execute<'info> {
 #[derive(Clone)]
 struct Snapshot {
     vault_lamports: u64,
-    tokens: Vec<Option<TokenState>>,
+    /// One per watched account, in the same order.
+    tokens: Vec<TokenState>,
 }
 
-/// Token accounts among `accounts` that the vault controls, deduplicated.
+fn is_token_program(owner: &Pubkey) -> bool {
+    *owner == anchor_spl::token::ID || *owner == anchor_spl::token_2022::ID
+}
+
+/// The token state of `info`, if it is (still) a token account.
+fn read_token(info: &AccountInfo) -> Option<TokenState> {
+    if !is_token_program(info.owner) {
+        return None;
+    }
+    TokenState::parse(&info.try_borrow_data().ok()?)
+}
+
+/// Token accounts among `accounts` that the vault controls, deduplicated, with their state
+/// now: the watch list and the first snapshot's tokens.
 fn watched_token_accounts<'a, 'info>(
     accounts: &'a [AccountInfo<'info>],
     vault: &Pubkey,
-) -> Vec<&'a AccountInfo<'info>> {
+) -> (Vec<&'a AccountInfo<'info>>, Vec<TokenState>) {
     let mut watched: Vec<&AccountInfo> = Vec::new();
+    let mut states = Vec::new();
     for info in accounts {
-        let is_token_program =
-            *info.owner == anchor_spl::token::ID || *info.owner == anchor_spl::token_2022::ID;
-        if !is_token_program || watched.iter().any(|w| w.key == info.key) {
+        if watched.iter().any(|w| w.key == info.key) {
             continue;
         }
-        let controlled = info
-            .try_borrow_data()
-            .ok()
-            .and_then(|d| TokenState::parse(&d))
-            .is_some_and(|t| t.controlled_by(vault));
-        if controlled {
+        if let Some(state) = read_token(info).filter(|t| t.controlled_by(vault)) {
             watched.push(info);
+            states.push(state);
         }
     }
-    watched
+    (watched, states)
 }
 
-fn snapshot(vault: &AccountInfo, watched: &[&AccountInfo]) -> Snapshot {
-    let tokens = watched
-        .iter()
-        .map(|info| {
-            let owned =
-                *info.owner == anchor_spl::token::ID || *info.owner == anchor_spl::token_2022::ID;
-            let data = info.try_borrow_data().ok()?;
-            owned.then(|| TokenState::parse(&data)).flatten()
-        })
-        .collect();
-    Snapshot {
-        vault_lamports: vault.lamports(),
-        tokens,
-    }
-}
-
-/// Lamports and tokens that left between two snapshots, with every authority check.
-fn outflows(
-    before: &Snapshot,
-    after: &Snapshot,
+/// What left between two snapshots taken by [`outflows`] (so both already passed every
+/// authority check): the total of a batch.
+fn net_outflows(
+    first: &Snapshot,
+    last: &Snapshot,
     owner: &Pubkey,
     vault: &Pubkey,
 ) -> Result<(u64, Vec<MintOutflow>)> {
-    let before_tokens: Vec<TokenState> = before.tokens.iter().flatten().copied().collect();
-    let tokens = policy::token_outflows(&before_tokens, &after.tokens, owner, vault)?;
+    let last_tokens: Vec<Option<TokenState>> = last.tokens.iter().copied().map(Some).collect();
+    let tokens = policy::token_outflows(&first.tokens, &last_tokens, owner, vault)?;
     Ok((
-        before.vault_lamports.saturating_sub(after.vault_lamports),
+        first.vault_lamports.saturating_sub(last.vault_lamports),
         tokens,
     ))
+}
+
+/// What left between `before` and now, with every authority check; returns the outflows and
+/// the snapshot to compare the next call against.
+fn outflows(
+    before: &Snapshot,
+    vault: &AccountInfo,
+    watched: &[&AccountInfo],
+    owner: &Pubkey,
+) -> Result<(u64, Vec<MintOutflow>, Snapshot)> {
+    let after: Vec<Option<TokenState>> = watched.iter().map(|info| read_token(info)).collect();
+    let tokens = policy::token_outflows(&before.tokens, &after, owner, vault.key)?;
+    let now = Snapshot {
+        vault_lamports: vault.lamports(),
+        // `token_outflows` refused any account that stopped being a token account, so every
+        // entry is present and the order is kept.
+        tokens: after.into_iter().flatten().collect(),
+    };
+    let lamports = before.vault_lamports.saturating_sub(now.vault_lamports);
+    Ok((lamports, tokens, now))
 }
 
 impl<'info> Execute<'info> {
@@ -145,16 +159,19 @@ impl<'info> Execute<'info> {
         let a = ctx.accounts;
         let (owner, vault_key) = (a.session.owner, a.vault.key());
         let vault_info = a.vault.to_account_info();
-        let watched = watched_token_accounts(remaining, &vault_key);
-        let first = snapshot(&vault_info, &watched);
+        let (watched, tokens) = watched_token_accounts(remaining, &vault_key);
+        let first = Snapshot {
+            vault_lamports: vault_info.lamports(),
+            tokens,
+        };
         let seeds = a.wallet.vault_seeds();
         let session_key = a.session_key.key();
 
         let mut events = Vec::with_capacity(calls.len());
         let mut before = first.clone();
         let mut rest = remaining;
-        for (call, pass_session_signer) in calls.iter().zip(pass_signer) {
-            let (program, accounts, tail) = split_call(rest, call)?;
+        for (call, pass_session_signer) in calls.into_iter().zip(pass_signer) {
+            let (program, accounts, tail) = split_call(rest, &call)?;
             rest = tail;
             let metas = accounts
                 .iter()
@@ -168,19 +185,22 @@ impl<'info> Execute<'info> {
                     }
                 })
                 .collect();
-            let ix = Instruction {
-                program_id: *program.key,
-                accounts: metas,
-                data: call.data.clone(),
-            };
-            invoke_signed(&ix, accounts, &[&seeds])?;
-
-            let after = snapshot(&vault_info, &watched);
-            let (lamports, tokens) = outflows(&before, &after, &owner, &vault_key)?;
             let mut discriminator = [0u8; 8];
             for (d, s) in discriminator.iter_mut().zip(&call.data) {
                 *d = *s;
             }
+            let ix = Instruction {
+                program_id: *program.key,
+                accounts: metas,
+                data: call.data,
+            };
+            invoke_signed(&ix, accounts, &[&seeds])?;
+
+            require!(
+                *vault_info.owner == system_program::ID && vault_info.data_is_empty(),
+                SessionError::VaultModified
+            );
+            let (lamports, tokens, after) = outflows(&before, &vault_info, &watched, &owner)?;
             events.push(Executed {
                 owner,
                 session: a.session.key(),
@@ -198,11 +218,7 @@ impl<'info> Execute<'info> {
             before = after;
         }
 
-        require!(
-            *vault_info.owner == system_program::ID && vault_info.data_is_empty(),
-            SessionError::VaultModified
-        );
-        let (lamports, tokens) = outflows(&first, &before, &owner, &vault_key)?;
+        let (lamports, tokens) = net_outflows(&first, &before, &owner, &vault_key)?;
         let session = &mut a.session;
         if lamports > 0 {
             let sol = session.sol.ok_or(SessionError::SolNotInScope)?;
