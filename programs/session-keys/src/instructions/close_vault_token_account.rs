@@ -25,13 +25,8 @@ pub struct CloseVaultTokenAccount<'info> {
 
 impl CloseVaultTokenAccount<'_> {
     fn validate(&self) -> Result<()> {
-        self.wallet.check_vault(self.vault.key)?;
-        require_keys_eq!(
-            self.token_account.owner,
-            self.vault.key(),
-            SessionError::WrongSourceAccount
-        );
-        Ok(())
+        self.wallet
+            .check_vault_token_account(self.vault.key, &self.token_account.owner)
     }
 
     /// Closes the account with the vault signing (the token program refuses a non-empty one).

@@ -53,22 +53,7 @@ impl CreateSessionArgs {
         if ids.iter().any(policy::is_refused_target) {
             return Err(SessionError::RefusedTarget);
         }
-        for rule in self.programs.iter().flat_map(|p| p.instructions.iter()) {
-            if rule.args.len() > usize::from(MAX_ARG_RULES)
-                || rule.accounts.len() > usize::from(MAX_ACCOUNT_RULES)
-            {
-                return Err(SessionError::TooManyRules);
-            }
-            rule.validate()?;
-        }
-        if self
-            .programs
-            .iter()
-            .any(|p| p.instructions.len() > usize::from(MAX_INSTRUCTION_RULES))
-        {
-            return Err(SessionError::TooManyRules);
-        }
-        Ok(())
+        self.programs.iter().try_for_each(ProgramScope::validate)
     }
 
     /// Exact size of the session account these arguments create.

@@ -28,13 +28,8 @@ pub struct WithdrawToken<'info> {
 impl WithdrawToken<'_> {
     fn validate(&self, amount: u64) -> Result<()> {
         require!(amount > 0, SessionError::ZeroAmount);
-        self.wallet.check_vault(self.vault.key)?;
-        require_keys_eq!(
-            self.from.owner,
-            self.vault.key(),
-            SessionError::WrongSourceAccount
-        );
-        Ok(())
+        self.wallet
+            .check_vault_token_account(self.vault.key, &self.from.owner)
     }
 
     /// Transfers `amount` out of the vault's token account, signed by the vault.

@@ -2,7 +2,10 @@
 //! discriminator prefix), and rules on their arguments and accounts.
 use super::PolicyResult;
 use crate::{
-    constants::{MAX_ACCOUNT_KEYS, MAX_DISCRIMINATOR_LEN, MAX_RAW_ARG_LEN},
+    constants::{
+        MAX_ACCOUNT_KEYS, MAX_ACCOUNT_RULES, MAX_ARG_RULES, MAX_DISCRIMINATOR_LEN,
+        MAX_INSTRUCTION_RULES, MAX_RAW_ARG_LEN,
+    },
     errors::SessionError,
 };
 use anchor_lang::prelude::*;
@@ -185,8 +188,13 @@ impl InstructionRule {
         self.discriminator.get(..len).unwrap_or(&[])
     }
 
-    /// Checks the rule can be evaluated as written.
+    /// Checks the rule is within the limits and can be evaluated as written.
     pub fn validate(&self) -> PolicyResult<()> {
+        if self.args.len() > usize::from(MAX_ARG_RULES)
+            || self.accounts.len() > usize::from(MAX_ACCOUNT_RULES)
+        {
+            return Err(SessionError::TooManyRules);
+        }
         let len_ok = (1..=MAX_DISCRIMINATOR_LEN).contains(&usize::from(self.discriminator_len));
         let accounts_ok = self
             .accounts
@@ -231,6 +239,16 @@ pub struct ProgramScope {
 }
 
 impl ProgramScope {
+    /// Checks the number of instruction rules and each rule.
+    pub fn validate(&self) -> PolicyResult<()> {
+        if self.instructions.len() > usize::from(MAX_INSTRUCTION_RULES) {
+            return Err(SessionError::TooManyRules);
+        }
+        self.instructions
+            .iter()
+            .try_for_each(InstructionRule::validate)
+    }
+
     /// Serialized size.
     pub fn size(&self) -> usize {
         let rules = self

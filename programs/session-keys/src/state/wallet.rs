@@ -59,6 +59,14 @@ impl Wallet {
         Ok(())
     }
 
+    /// Checks that `vault` is this owner's vault and owns a token account whose owner field is
+    /// `token_owner` (the owner-only instructions on vault token accounts).
+    pub fn check_vault_token_account(&self, vault: &Pubkey, token_owner: &Pubkey) -> Result<()> {
+        self.check_vault(vault)?;
+        require_keys_eq!(*token_owner, *vault, SessionError::WrongSourceAccount);
+        Ok(())
+    }
+
     /// Signer seeds of the vault, for `invoke_signed`.
     pub fn vault_seeds(&self) -> [&[u8]; 3] {
         [
