@@ -4,6 +4,7 @@
 mod close_session;
 mod create_session;
 mod duplicates_and_limits;
+mod events;
 mod execute;
 mod execute_attacks;
 mod golden;
