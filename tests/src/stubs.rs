@@ -17,8 +17,10 @@
 //! - switches heap counting off inside every syscall, CPIs included, since none of them
 //!   allocate on the program's heap on chain ([`crate::heap`]).
 //!
-//! (On the host, Anchor 1.2.2's own `emit!` never calls `sol_log_data`: the program's crate
-//! root shadows it with one that does, for non-SBF builds only.)
+//! (On the host, Anchor 1.2.2's own `emit!` never calls `sol_log_data`: its host
+//! `sol_log_data` is a `black_box`. session-keys therefore emits through its own `emit!`
+//! (`crate::emit`), which off chain calls the stubs' `sol_log_data` and on chain is Anchor's.
+//! A program that uses Anchor's `emit!` directly logs no events natively.)
 use crate::heap;
 use solana_program_runtime::stable_log;
 use solana_sdk::{

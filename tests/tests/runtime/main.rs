@@ -8,6 +8,7 @@ mod events;
 mod execute;
 mod execute_attacks;
 mod golden;
+mod heap;
 mod revoke;
 mod sizes;
 mod substitution;
