@@ -544,7 +544,13 @@ struct Batch {
 }
 
 impl Batch {
+    /// `watched` vault token accounts, each of its own mint.
     async fn new(env: &mut TestEnv, watched: usize) -> Self {
+        Self::with_mints(env, watched, true).await
+    }
+
+    /// `watched` vault token accounts, each of its own mint or all of the default one.
+    async fn with_mints(env: &mut TestEnv, watched: usize, own_mints: bool) -> Self {
         let o = env.owner.pubkey();
         let vault = pda::vault(&o).0;
         let mint = env.mint;
@@ -553,7 +559,11 @@ impl Batch {
         let thief = env.create_token_account(&mint, &Pubkey::new_unique()).await;
         let mut accounts = Vec::new();
         for _ in 0..watched {
-            let m = env.create_mint(&anchor_spl::token::ID).await;
+            let m = if own_mints {
+                env.create_mint(&anchor_spl::token::ID).await
+            } else {
+                mint
+            };
             accounts.push(env.create_token_account(&m, &vault).await);
         }
         Self {
@@ -601,6 +611,19 @@ async fn hostile_session(env: &mut TestEnv) {
 #[ignore = "heap over budget until execute is fixed"]
 async fn worst_execute_fits_the_heap() {
     let mut rows = Vec::new();
+
+    // The shape issue 8 measured: 4 calls over 9 vault token accounts of one mint.
+    let mut env = TestEnv::new().await;
+    let (o, k) = (env.owner.pubkey(), env.key.pubkey());
+    let key = env.key.insecure_clone();
+    hostile_session(&mut env).await;
+    let batch = Batch::with_mints(&mut env, 8, false).await;
+    let mint = env.mint;
+    let mut calls = vec![batch.call(&mint, &batch.watched)];
+    calls.extend((1..CALLS).map(|_| batch.call(&mint, &[])));
+    let i = ix::execute(&k, &o, &calls);
+    let case = format!("legacy, {CALLS} calls, 9 watched token accounts of one mint");
+    rows.push(legacy_case(&mut env, "execute", &case, i, &[&key]).await);
 
     // Legacy transaction: 4 calls, the first listing as many vault token accounts (each of
     // its own mint) as fit in 1,232 bytes.
