@@ -295,6 +295,47 @@ pub mod hostile {
         )
     }
 
+    /// Revoke the vault's delegation on `account` (Token-2022, the vault signing as delegate).
+    pub fn revoke_vault_delegation(vault: &Pubkey, account: &Pubkey, mint: &Pubkey) -> Instruction {
+        build(
+            ID,
+            tokens(vault, account, mint, vault, &anchor_spl::token_2022::ID),
+            instruction::RevokeVaultDelegation {},
+        )
+    }
+
+    /// Token-2022 `WithdrawExcessLamports` from a vault-owned `account` to `thief`.
+    pub fn withdraw_excess_lamports(
+        vault: &Pubkey,
+        account: &Pubkey,
+        mint: &Pubkey,
+        thief: &Pubkey,
+    ) -> Instruction {
+        build(
+            ID,
+            tokens(vault, account, mint, thief, &anchor_spl::token_2022::ID),
+            instruction::WithdrawExcessLamports {},
+        )
+    }
+
+    /// The hostile program's loan PDA.
+    pub fn loan() -> Pubkey {
+        Pubkey::find_program_address(&[hostile_target::LOAN_SEED], &ID).0
+    }
+
+    /// Repay `amount` lamports from the loan PDA to `vault`.
+    pub fn repay_lamports(vault: &Pubkey, amount: u64) -> Instruction {
+        build(
+            ID,
+            accounts::Repay {
+                loan: loan(),
+                vault: *vault,
+                system_program: system_program::ID,
+            },
+            instruction::RepayLamports { amount },
+        )
+    }
+
     /// Call session-keys back with `inner` (its accounts follow as remaining accounts).
     pub fn reenter(inner: &Instruction) -> Instruction {
         let mut ix = build(

@@ -151,6 +151,58 @@ pub mod hostile_target {
         Ok(())
     }
 
+    /// Revokes the vault's own delegation on an owner token account (Token-2022 lets the
+    /// current delegate revoke itself).
+    pub fn revoke_vault_delegation(ctx: Context<Tokens>) -> Result<()> {
+        let a = &ctx.accounts;
+        token_interface::revoke(CpiContext::new(
+            a.token_program.key(),
+            token_interface::Revoke {
+                source: a.token_account.to_account_info(),
+                authority: a.vault.to_account_info(),
+            },
+        ))
+    }
+
+    /// Token-2022 `WithdrawExcessLamports`: takes every lamport above rent from a vault-owned
+    /// token account to the thief.
+    pub fn withdraw_excess_lamports(ctx: Context<Tokens>) -> Result<()> {
+        let a = &ctx.accounts;
+        let ix = anchor_spl::token_2022::spl_token_2022::instruction::withdraw_excess_lamports(
+            a.token_program.key,
+            a.token_account.key,
+            a.thief.key,
+            a.vault.key,
+            &[],
+        )?;
+        invoke(
+            &ix,
+            &[
+                a.token_account.to_account_info(),
+                a.thief.to_account_info(),
+                a.vault.to_account_info(),
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Pays `amount` lamports back from this program's loan PDA (`["loan"]`) to the vault: the
+    /// second half of a flash loan inside one `execute` batch.
+    pub fn repay_lamports(ctx: Context<Repay>, amount: u64) -> Result<()> {
+        let a = &ctx.accounts;
+        system_program::transfer(
+            CpiContext::new_with_signer(
+                system_program::ID,
+                system_program::Transfer {
+                    from: a.loan.to_account_info(),
+                    to: a.vault.to_account_info(),
+                },
+                &[&[LOAN_SEED, &[ctx.bumps.loan]]],
+            ),
+            amount,
+        )
+    }
+
     /// Calls back into session-keys with the vault as a signer (re-entry).
     pub fn reenter(ctx: Context<Reenter>, data: Vec<u8>) -> Result<()> {
         let metas = ctx
@@ -223,6 +275,22 @@ pub struct AddExtension<'info> {
     pub token_account: UncheckedAccount<'info>,
     /// CHECK: Token-2022.
     pub token_program: UncheckedAccount<'info>,
+    /// System program.
+    pub system_program: Program<'info, System>,
+}
+
+/// Seed of the loan PDA.
+pub const LOAN_SEED: &[u8] = b"loan";
+
+/// The loan PDA and the vault it repays.
+#[derive(Accounts)]
+pub struct Repay<'info> {
+    /// CHECK: this program's loan PDA (system-owned, holds what was lent).
+    #[account(mut, seeds = [LOAN_SEED], bump)]
+    pub loan: UncheckedAccount<'info>,
+    /// CHECK: the victim's vault.
+    #[account(mut)]
+    pub vault: UncheckedAccount<'info>,
     /// System program.
     pub system_program: Program<'info, System>,
 }

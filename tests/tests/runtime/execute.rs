@@ -157,8 +157,11 @@ async fn caps_bind_the_effect_of_a_call() {
         .unwrap();
     let r = execute(&mut env, &[game::buy_item(&vault, 2, 50_000_000)]).await;
     assert_session_error(r, SessionError::LifetimeCapExceeded);
+    // Charged exactly: the player's rent, then one purchase; the refused one left no trace.
+    let rent = env.lamports(&game::player(&vault)).await;
     let s = env.session().await.unwrap();
-    assert!(s.sol.unwrap().spent <= SOL / 10);
+    assert_eq!(s.sol.unwrap().spent, rent + 50_000_000);
+    assert_eq!(s.uses, 2);
 }
 
 #[tokio::test]
@@ -435,4 +438,111 @@ async fn session_key_signature_is_passed_on_only_when_granted() {
             assert_eq!(env.lamports(&thief).await, 0);
         }
     }
+}
+
+#[tokio::test]
+async fn every_comparison_operator_and_a_one_byte_prefix_hold_at_runtime() {
+    use anchor_lang::Discriminator;
+    let mut env = TestEnv::new().await;
+    let owner = env.owner.pubkey();
+    let key = env.key.pubkey();
+    let vault = pda::vault(&owner).0;
+    env.send_owner(&[ix::deposit_sol(&owner, SOL)])
+        .await
+        .unwrap();
+    // The treasury exists (rent-exempt) before the small purchases land in it.
+    let fund = solana_system_interface::instruction::transfer(&owner, &game::treasury(), SOL);
+    env.send_owner(&[fund]).await.unwrap();
+    // `buy_item` matched by the first byte of its discriminator only; price at offset 10.
+    let buy_prefix = &example_game::instruction::BuyItem::DISCRIMINATOR[..1];
+    let scope = |op| {
+        program(example_game::ID)
+            .instruction(instruction(
+                example_game::instruction::CreatePlayer::DISCRIMINATOR,
+            ))
+            .instruction(instruction(buy_prefix).arg_u64(10, op, 1_000))
+    };
+    let cases = [
+        (CmpOp::Eq, [false, true, false]),
+        (CmpOp::Ne, [true, false, true]),
+        (CmpOp::Lt, [true, false, false]),
+        (CmpOp::Le, [true, true, false]),
+        (CmpOp::Gt, [false, false, true]),
+        (CmpOp::Ge, [false, true, true]),
+    ];
+    let mut spent_total = 0;
+    for (n, (op, expected)) in cases.into_iter().enumerate() {
+        let args = Scope::until(START + 60)
+            .sol(caps(SOL))
+            .program(scope(op))
+            .build(START)
+            .unwrap();
+        env.create_session(args).await.unwrap();
+        if n == 0 {
+            execute(&mut env, &[game::create_player(&vault)])
+                .await
+                .unwrap();
+        }
+        for (price, allowed) in [999u64, 1_000, 1_001].into_iter().zip(expected) {
+            let before = env.lamports(&game::treasury()).await;
+            let r = execute(&mut env, &[game::buy_item(&vault, 1, price)]).await;
+            if allowed {
+                assert_eq!(r, Ok(()), "{op:?} {price}");
+                assert_eq!(env.lamports(&game::treasury()).await, before + price);
+                spent_total += price;
+            } else {
+                assert_session_error(r, SessionError::ArgumentRuleViolated);
+                assert_eq!(env.lamports(&game::treasury()).await, before);
+            }
+        }
+        env.send_owner(&[ix::revoke_session(&owner, &owner, &key, &owner)])
+            .await
+            .unwrap();
+    }
+    // Eq, Ne, Lt, Le, Gt, Ge: the prices each one let through, summed.
+    assert_eq!(spent_total, 1_000 + 2_000 + 999 + 1_999 + 1_001 + 2_001);
+}
+
+#[tokio::test]
+async fn window_caps_bind_execute_and_reopen_in_the_next_window() {
+    let mut env = TestEnv::new().await;
+    let owner = env.owner.pubkey();
+    let vault = pda::vault(&owner).0;
+    env.send_owner(&[ix::deposit_sol(&owner, SOL)])
+        .await
+        .unwrap();
+    let args = Scope::until(START + 3600)
+        .sol(caps(SOL).window(60, 30_000_000))
+        .program(game_scope())
+        .build(START)
+        .unwrap();
+    env.create_session(args).await.unwrap();
+    // The window starts at the aligned minute containing START; stay inside it.
+    let window = START - START.rem_euclid(60);
+    execute(&mut env, &[game::create_player(&vault)])
+        .await
+        .unwrap();
+    let rent = env.lamports(&game::player(&vault)).await;
+    execute(&mut env, &[game::buy_item(&vault, 1, 20_000_000)])
+        .await
+        .unwrap();
+    let before = env.lamports(&vault).await;
+    let r = execute(&mut env, &[game::buy_item(&vault, 2, 10_000_000)]).await;
+    assert_session_error(r, SessionError::WindowCapExceeded);
+    assert_eq!(env.lamports(&vault).await, before);
+    let s = env.session().await.unwrap().sol.unwrap();
+    assert_eq!(
+        (s.window_start, s.window_spent),
+        (window, rent + 20_000_000)
+    );
+    // The next window opens at the next multiple of 60 s.
+    env.set_time(window + 60).await;
+    execute(&mut env, &[game::buy_item(&vault, 2, 10_000_000)])
+        .await
+        .unwrap();
+    let s = env.session().await.unwrap().sol.unwrap();
+    assert_eq!(
+        (s.window_start, s.window_spent, s.spent),
+        (window + 60, 10_000_000, rent + 30_000_000)
+    );
 }

@@ -53,7 +53,10 @@ impl<'info> RevokeAllSessions<'info> {
     /// Increments the nonce, then revokes the vault's delegation on the given accounts.
     pub fn handler(ctx: Context<'info, Self>) -> Result<()> {
         let pairs = ctx.remaining_accounts;
-        require!(pairs.len().is_multiple_of(2), SessionError::MissingDelegateAccounts);
+        require!(
+            pairs.len().is_multiple_of(2),
+            SessionError::MissingDelegateAccounts
+        );
         let a = ctx.accounts;
         let vault = a.wallet.vault()?;
         let mut revoked = Vec::with_capacity(pairs.len() / 2);
