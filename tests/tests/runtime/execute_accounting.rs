@@ -17,14 +17,6 @@ const TOKEN_2022: Pubkey = anchor_spl::token_2022::ID;
 /// Anchor's "a signer account did not sign" (in the target program).
 const ACCOUNT_NOT_SIGNED: u32 = anchor_lang::error::ErrorCode::AccountNotSigner as u32;
 
-async fn execute(
-    env: &mut TestEnv,
-    calls: &[solana_sdk::instruction::Instruction],
-) -> Result<(), solana_sdk::transaction::TransactionError> {
-    let i = ix::execute(&env.key.pubkey(), &env.owner.pubkey(), calls);
-    env.send_key(&[i]).await
-}
-
 #[tokio::test]
 async fn a_co_signing_fee_payer_is_never_forwarded_and_loses_only_the_fee() {
     let mut env = TestEnv::new().await;
@@ -89,18 +81,15 @@ async fn excess_lamports_of_a_vault_token_account_are_charged_like_vault_sol() {
     let rich = env.lamports(&account).await;
     let steal = hostile::withdraw_excess_lamports(&vault, &account, &mint, &thief);
     // No SOL allowance: refused, nothing moved.
-    let r = execute(&mut env, std::slice::from_ref(&steal)).await;
+    let r = env.execute(std::slice::from_ref(&steal)).await;
     assert_session_error(r, SessionError::SolNotInScope);
     assert_eq!(env.lamports(&account).await, rich);
     assert_eq!(env.lamports(&thief).await, 0);
 
     // With a SOL allowance it is spending like any other, charged to the lamport.
-    let (owner, key) = (env.owner.pubkey(), env.key.pubkey());
-    env.send_owner(&[ix::revoke_session(&owner, &owner, &key, &owner)])
-        .await
-        .unwrap();
+    env.revoke_own_session().await;
     env.create_session(grant(Some(SOL))).await.unwrap();
-    execute(&mut env, &[steal]).await.unwrap();
+    env.execute(&[steal]).await.unwrap();
     assert_eq!(env.lamports(&thief).await, SOL / 2);
     assert_eq!(env.lamports(&account).await, rich - SOL / 2);
     assert_eq!(env.session().await.unwrap().sol.unwrap().spent, SOL / 2);
@@ -148,7 +137,7 @@ async fn the_vaults_delegation_cannot_be_revoked_or_eaten_through_execute() {
 
     // Token-2022 lets the delegate revoke itself: nothing left, so refused.
     let revoke = hostile::revoke_vault_delegation(&vault, &owner_tokens, &mint);
-    let r = execute(&mut env, &[revoke]).await;
+    let r = env.execute(&[revoke]).await;
     assert_session_error(r, SessionError::DelegationReduced);
     assert_eq!(delegation(&mut env, &owner_tokens).await, before);
 
@@ -163,7 +152,7 @@ async fn the_vaults_delegation_cannot_be_revoked_or_eaten_through_execute() {
         5 * TOKEN,
         DECIMALS,
     );
-    let r = execute(&mut env, &[to_vault]).await;
+    let r = env.execute(&[to_vault]).await;
     assert_session_error(r, SessionError::DelegationReduced);
     assert_eq!(delegation(&mut env, &owner_tokens).await, before);
     assert_eq!(env.balance(&vault_tokens).await, 0);
@@ -190,7 +179,7 @@ async fn a_flash_loan_inside_a_batch_costs_allowance() {
     let lend = hostile::drain_lamports(&vault, &hostile::loan(), SOL / 2);
     let repay = hostile::repay_lamports(&vault, SOL / 2);
     // The vault ends where it started, but half of it was out: beyond the caps, refused.
-    let r = execute(&mut env, &[lend.clone(), repay.clone()]).await;
+    let r = env.execute(&[lend.clone(), repay.clone()]).await;
     assert_session_error(r, SessionError::LifetimeCapExceeded);
     assert_eq!(env.lamports(&vault).await, SOL);
     assert_eq!(env.lamports(&hostile::loan()).await, 0);
@@ -205,7 +194,7 @@ async fn a_flash_loan_inside_a_batch_costs_allowance() {
     .await
     .unwrap();
     env.create_session(grant(SOL)).await.unwrap();
-    execute(&mut env, &[lend, repay]).await.unwrap();
+    env.execute(&[lend, repay]).await.unwrap();
     assert_eq!(env.lamports(&vault).await, SOL);
     assert_eq!(env.session().await.unwrap().sol.unwrap().spent, SOL / 2);
 }

@@ -63,8 +63,7 @@ async fn victim() -> Victim {
 
 impl Victim {
     async fn execute(&mut self, calls: &[Instruction]) -> Result<(), TransactionError> {
-        let i = ix::execute(&self.env.key.pubkey(), &self.env.owner.pubkey(), calls);
-        self.env.send_key(&[i]).await
+        self.env.execute(calls).await
     }
 
     /// Everything an attack could change: balances, lamports, token authorities, vault shape.
