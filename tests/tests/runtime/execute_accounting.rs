@@ -105,6 +105,54 @@ async fn delegation(
 }
 
 #[tokio::test]
+async fn closing_and_recreating_the_vaults_token_account_is_charged_to_sol() {
+    let mut env = TestEnv::new().await;
+    let owner = env.owner.pubkey();
+    let vault = pda::vault(&owner).0;
+    let (mint, spl) = (env.mint, anchor_spl::token::ID);
+    env.send_owner(&[ix::deposit_sol(&owner, SOL)])
+        .await
+        .unwrap();
+    // The vault's (empty) associated token account, holding 0.5 SOL above its rent.
+    let ata = hostile::ata(&vault, &mint, &spl);
+    let create = hostile::create_ata(&owner, &vault, &mint, &spl);
+    let tip = solana_system_interface::instruction::transfer(&owner, &ata, SOL / 2);
+    env.send_owner(&[create, tip]).await.unwrap();
+    let (rich, vault_before) = (env.lamports(&ata).await, env.lamports(&vault).await);
+    let rent = rich - SOL / 2;
+    let thief = Pubkey::new_unique();
+    let attack = hostile::close_and_recreate(&vault, &mint, &thief);
+    let grant = |sol: Option<u64>| {
+        let scope = Scope::until(START + 60)
+            .mint(mint, caps(TOKEN))
+            .program(program(hostile_target::ID));
+        match sol {
+            Some(cap) => scope.sol(caps(cap)),
+            None => scope,
+        }
+        .build(START)
+        .unwrap()
+    };
+    // Same address, same token state afterwards; the lamports are gone: no SOL allowance, no
+    // attack.
+    env.create_session(grant(None)).await.unwrap();
+    let r = env.execute(std::slice::from_ref(&attack)).await;
+    assert_session_error(r, SessionError::SolNotInScope);
+    assert_eq!(env.lamports(&ata).await, rich);
+    assert_eq!(env.lamports(&thief).await, 0);
+
+    // With an allowance, the session pays for everything the thief got: the account's
+    // lamports, of which the vault re-funded the rent.
+    env.revoke_own_session().await;
+    env.create_session(grant(Some(SOL))).await.unwrap();
+    env.execute(&[attack]).await.unwrap();
+    assert_eq!(env.lamports(&thief).await, rich);
+    assert_eq!(env.lamports(&ata).await, rent);
+    assert_eq!(env.lamports(&vault).await, vault_before - rent);
+    assert_eq!(env.session().await.unwrap().sol.unwrap().spent, rich);
+}
+
+#[tokio::test]
 async fn the_vaults_delegation_cannot_be_revoked_or_eaten_through_execute() {
     let mut env = TestEnv::new().await;
     let owner = env.owner.pubkey();
