@@ -97,11 +97,18 @@ async fn session_transfer_token_and_transfer_sol_events_carry_owner_session_amou
     assert_eq!(e.session, session);
     assert_eq!(e.session_key, key);
     assert_eq!(e.payer, owner);
+    assert_eq!(e.created_at, START);
     assert_eq!(e.expires_at, START + 7200);
     assert_eq!(e.nonce, 0);
-    assert_eq!(e.mints, vec![env.mint]);
-    assert!(e.programs.is_empty());
-    assert_eq!(e.sol_lifetime_cap, SOL);
+    assert_eq!(e.max_uses, 5);
+    assert_eq!(e.mints.len(), 1);
+    assert_eq!(e.mints[0].mint, env.mint);
+    let a = e.mints[0].allowance;
+    assert_eq!((a.lifetime_cap, a.spent), (10 * TOKEN, 0));
+    assert_eq!((a.window_secs, a.window_cap), (3600, 4 * TOKEN));
+    let sol = e.sol.expect("SOL caps");
+    assert_eq!((sol.lifetime_cap, sol.window_cap), (SOL, SOL / 2));
+    assert!(e.destinations.is_empty() && e.programs.is_empty());
     assert_eq!(e.top_up_lamports, 0);
     assert_eq!(e.delegated_amount, 10 * TOKEN);
     assert_eq!(e.label, "events");
@@ -198,7 +205,7 @@ async fn revoke_events_name_who_revoked() {
     );
     let (r, logs) = env
         .send_with_logs(
-            &[ix::revoke_all_sessions(&owner)],
+            &[ix::revoke_all_sessions(&owner, &[])],
             &[&env.owner.insecure_clone()],
         )
         .await;
@@ -207,6 +214,7 @@ async fn revoke_events_name_who_revoked() {
         panic!("{logs:#?}")
     };
     assert_eq!((e.owner, e.nonce), (owner, 1));
+    assert!(e.revoked_delegations.is_empty());
 }
 
 #[tokio::test]
