@@ -97,18 +97,31 @@ async fn session_transfer_token_and_transfer_sol_events_carry_owner_session_amou
     assert_eq!(e.session, session);
     assert_eq!(e.session_key, key);
     assert_eq!(e.payer, owner);
-    assert_eq!(e.created_at, START);
     assert_eq!(e.expires_at, START + 7200);
     assert_eq!(e.nonce, 0);
-    assert_eq!(e.max_uses, 5);
+    // The whole grant, as stored: a wallet can audit the session from this event alone.
+    assert_eq!((e.created_at, e.max_uses), (START, 5));
     assert_eq!(e.mints.len(), 1);
     assert_eq!(e.mints[0].mint, env.mint);
-    let a = e.mints[0].allowance;
-    assert_eq!((a.lifetime_cap, a.spent), (10 * TOKEN, 0));
-    assert_eq!((a.window_secs, a.window_cap), (3600, 4 * TOKEN));
-    let sol = e.sol.expect("SOL caps");
+    let m = e.mints[0].allowance;
+    assert_eq!(
+        (m.lifetime_cap, m.window_secs, m.window_cap),
+        (10 * TOKEN, 3600, 4 * TOKEN)
+    );
+    let sol = e.sol.unwrap();
     assert_eq!((sol.lifetime_cap, sol.window_cap), (SOL, SOL / 2));
-    assert!(e.destinations.is_empty() && e.programs.is_empty());
+    assert!(e.programs.is_empty() && e.destinations.is_empty());
+    let stored = env.session().await.unwrap();
+    assert_eq!(
+        (e.sol, &e.mints, &e.destinations, &e.programs, e.max_uses),
+        (
+            stored.sol,
+            &stored.mints,
+            &stored.destinations,
+            &stored.programs,
+            stored.max_uses
+        )
+    );
     assert_eq!(e.top_up_lamports, 0);
     assert_eq!(e.delegated_amount, 10 * TOKEN);
     assert_eq!(e.label, "events");
@@ -186,9 +199,15 @@ async fn session_transfer_token_and_transfer_sol_events_carry_owner_session_amou
 async fn revoke_events_name_who_revoked() {
     let mut env = TestEnv::new().await;
     let (owner, key) = (env.owner.pubkey(), env.key.pubkey());
-    env.create_session(Scope::until(START + 60).sol(caps(1)).build(START).unwrap())
-        .await
-        .unwrap();
+    env.create_session(
+        Scope::until(START + 60)
+            .mint(env.mint, caps(1))
+            .delegate(1)
+            .build(START)
+            .unwrap(),
+    )
+    .await
+    .unwrap();
     let (r, logs) = env
         .send_with_logs(
             &[ix::revoke_session(&key, &owner, &key, &owner)],
@@ -205,7 +224,10 @@ async fn revoke_events_name_who_revoked() {
     );
     let (r, logs) = env
         .send_with_logs(
-            &[ix::revoke_all_sessions(&owner, &[])],
+            &[ix::revoke_all_sessions(
+                &owner,
+                &[(env.owner_ata, anchor_spl::token::ID)],
+            )],
             &[&env.owner.insecure_clone()],
         )
         .await;
@@ -214,7 +236,7 @@ async fn revoke_events_name_who_revoked() {
         panic!("{logs:#?}")
     };
     assert_eq!((e.owner, e.nonce), (owner, 1));
-    assert!(e.revoked_delegations.is_empty());
+    assert_eq!(e.revoked_delegations, vec![env.owner_ata]);
 }
 
 #[tokio::test]

@@ -300,3 +300,52 @@ async fn revoke_all_also_revokes_the_vaults_delegations() {
 }
 
 use anchor_spl::token::spl_token;
+
+#[tokio::test]
+async fn more_watched_token_accounts_than_the_limit_are_refused_by_name() {
+    let mut env = TestEnv::new().await;
+    let owner = env.owner.pubkey();
+    let vault = pda::vault(&owner).0;
+    let mint = env.mint;
+    let limit = usize::from(session_keys::constants::MAX_WATCHED_TOKEN_ACCOUNTS);
+    let mut accounts = Vec::new();
+    for _ in 0..=limit {
+        accounts.push(env.create_token_account(&mint, &vault).await);
+    }
+    env.mint_to(&mint, &accounts[0], TOKEN).await;
+    env.create_session(
+        Scope::until(START + 60)
+            .mint(mint, caps(TOKEN))
+            .program(program(hostile_target::ID))
+            .build(START)
+            .unwrap(),
+    )
+    .await
+    .unwrap();
+    let call = |watched: &[Pubkey]| {
+        let mut i = hostile::steal_tokens(
+            &vault,
+            &accounts[0],
+            &mint,
+            &accounts[1],
+            &anchor_spl::token::ID,
+            1,
+            DECIMALS,
+        );
+        i.accounts.extend(
+            watched
+                .iter()
+                .map(|k| solana_sdk::instruction::AccountMeta::new_readonly(*k, false)),
+        );
+        i
+    };
+    // One more vault token account than the limit: refused before any call runs.
+    let r = env.execute(&[call(&accounts[2..])]).await;
+    assert_session_error(r, SessionError::TooManyWatchedAccounts);
+    assert_eq!(env.balance(&accounts[0]).await, TOKEN);
+    // Exactly the limit: the call runs (and moves within the vault, charging nothing).
+    env.execute(&[call(&accounts[2..limit])]).await.unwrap();
+    assert_eq!(env.balance(&accounts[1]).await, 1);
+    let s = env.session().await.unwrap();
+    assert_eq!((s.uses, s.mints[0].allowance.spent), (1, 0));
+}
