@@ -82,6 +82,11 @@ pub const MAX_EXECUTE_ACCOUNTS: u8 = 64;
 #[constant]
 pub const MAX_WATCHED_TOKEN_ACCOUNTS: u8 = 16;
 
+/// Most (token account, token program) pairs one `revoke_all_sessions` takes: each revoke CPI
+/// costs heap, and the owner can send several.
+#[constant]
+pub const MAX_REVOKE_TOKEN_ACCOUNTS: u8 = 16;
+
 /// Stored `max_uses` meaning "no limit on uses".
 #[constant]
 pub const UNLIMITED_USES: u32 = u32::MAX;

@@ -188,6 +188,11 @@ pub enum SessionError {
         "The vault is not the delegate of this token account: leave it out of revoke_all_sessions"
     )]
     NotVaultDelegate,
+    /// 6059
+    #[msg(
+        "Too many token accounts in one revoke_all_sessions: at most 16; send the rest in another"
+    )]
+    TooManyTokenAccounts,
 }
 
 #[cfg(test)]
@@ -238,6 +243,10 @@ mod tests {
             (
                 E::TooManyExecuteAccounts,
                 vec![format!("at most {MAX_EXECUTE_ACCOUNTS}")],
+            ),
+            (
+                E::TooManyTokenAccounts,
+                vec![format!("at most {MAX_REVOKE_TOKEN_ACCOUNTS}")],
             ),
             (
                 E::TooManyWatchedAccounts,

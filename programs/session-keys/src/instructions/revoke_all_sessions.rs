@@ -1,12 +1,16 @@
 use crate::emit;
-use crate::{errors::SessionError, events::AllSessionsRevoked, policy::TokenState, state::Wallet};
+use crate::{
+    constants::MAX_REVOKE_TOKEN_ACCOUNTS, errors::SessionError, events::AllSessionsRevoked,
+    policy::TokenState, state::Wallet,
+};
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{self, Revoke};
 
 /// Revokes every session of the owner in one instruction by bumping the wallet's nonce: each
 /// session remembers the nonce it was created under and is dead once the two differ.
 ///
-/// Remaining accounts: pairs (owner token account [writable], its token program). On each,
+/// Remaining accounts: up to [`MAX_REVOKE_TOKEN_ACCOUNTS`] pairs (owner token account
+/// [writable], its token program). On each,
 /// the vault's delegation is revoked in the same instruction (the owner signs), so "revoke
 /// everything" leaves no session anything to spend. An account with no delegate is skipped;
 /// one delegated to someone other than the vault is refused ([`SessionError::NotVaultDelegate`])
@@ -57,6 +61,10 @@ impl<'info> RevokeAllSessions<'info> {
         require!(
             pairs.len().is_multiple_of(2),
             SessionError::MissingDelegateAccounts
+        );
+        require!(
+            pairs.len() <= usize::from(MAX_REVOKE_TOKEN_ACCOUNTS).saturating_mul(2),
+            SessionError::TooManyTokenAccounts
         );
         let a = ctx.accounts;
         let vault = a.wallet.vault()?;
