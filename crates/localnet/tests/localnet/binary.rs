@@ -1,5 +1,4 @@
 //! The `localnet` binary: prints its URL and programs, serves, and exits 0 on Ctrl-C.
-mod common;
 
 use std::{
     io::{BufRead, BufReader},
@@ -26,7 +25,7 @@ fn binary_serves_and_stops_on_ctrl_c() {
     assert!(printed.contains(&session_keys::ID.to_string()), "{printed}");
     assert!(printed.contains("in memory"), "{printed}");
 
-    let version = common::call(&url, "getVersion", serde_json::json!([]));
+    let version = crate::common::call(&url, "getVersion", serde_json::json!([]));
     assert_eq!(version["result"]["solana-core"], "3.1.12");
 
     let status = Command::new("kill")

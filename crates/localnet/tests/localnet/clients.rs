@@ -1,9 +1,7 @@
 //! The localnet through clients no one here wrote: `solana-rpc-client`'s `RpcClient` and
 //! `solana-pubsub-client`'s `PubsubClient`, against a localnet started by each test.
-#![allow(deprecated)]
-mod common;
 
-use common::*;
+use crate::common::*;
 use futures_util::StreamExt;
 use localnet::Localnet;
 use serde_json::{json, Value};

@@ -1,8 +1,6 @@
 //! Bad input gets a JSON-RPC error and the server keeps serving.
-#![allow(deprecated)]
-mod common;
 
-use common::*;
+use crate::common::*;
 use localnet::{Localnet, MAX_BODY};
 use serde_json::{json, Value};
 use solana_sdk::{

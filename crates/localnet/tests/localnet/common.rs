@@ -1,6 +1,6 @@
 //! Helpers shared by the localnet tests: a raw HTTP client (to send what no typed client
 //! would), a typed client, and funded keys.
-#![allow(dead_code, deprecated)]
+#![allow(dead_code)]
 use serde_json::Value;
 use solana_commitment_config::CommitmentConfig;
 use solana_rpc_client::nonblocking::rpc_client::RpcClient;

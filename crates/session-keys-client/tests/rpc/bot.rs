@@ -1,9 +1,6 @@
 //! `examples/bot.rs` against a localnet: three trades fit in the window cap, the fourth is
 //! refused by the program and the bot stops cleanly.
-#[allow(dead_code)]
-#[path = "../examples/bot.rs"]
-mod bot;
-
+use crate::bot_example as bot;
 use serde_json::json;
 use session_keys_client::{pda, rpc::SessionClient, SessionError};
 use solana_rpc_client_api::request::RpcRequest;
