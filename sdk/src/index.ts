@@ -59,10 +59,10 @@ export interface WindowCaps {
   cap: Amount;
 }
 
-/** Caps for one asset: lifetime required; per-transaction and window optional. */
+/** Caps for one asset: lifetime required; per-instruction and window optional. */
 export interface Caps {
   lifetime: Amount;
-  perTx?: Amount;
+  perInstruction?: Amount;
   window?: WindowCaps;
 }
 
@@ -130,7 +130,7 @@ const OP: Record<CmpOp, string> = { eq: "eq", ne: "ne", lt: "lt", le: "le", gt: 
 function capsArgs(c: Caps) {
   return {
     lifetime: bn(c.lifetime),
-    perTx: c.perTx === undefined ? null : bn(c.perTx),
+    perInstruction: c.perInstruction === undefined ? null : bn(c.perInstruction),
     window: c.window ? { seconds: c.window.seconds, cap: bn(c.window.cap) } : null,
   };
 }
@@ -175,7 +175,10 @@ export function createSessionArgs(s: SessionScope) {
 function metas(name: string, keys: Record<string, PublicKey | undefined>): AccountMeta[] {
   const ix = IDL.instructions.find((i) => i.name === name);
   if (!ix) throw new Error(`unknown instruction ${name}`);
-  return ix.accounts.map((a) => {
+  // Composite groups (the session-signed `gate`) are flattened in order.
+  type Item = { name: string; accounts?: Item[] };
+  const flat = (items: Item[]): Item[] => items.flatMap((i) => (i.accounts ? flat(i.accounts) : [i]));
+  return flat(ix.accounts as Item[]).map((a) => {
     const acc = a as { name: string; writable?: boolean; signer?: boolean; optional?: boolean; address?: string };
     const key = keys[acc.name] ?? (acc.address ? new PublicKey(acc.address) : undefined);
     if (!key) {
@@ -361,7 +364,7 @@ export function execute(p: { sessionKey: PublicKey; owner: PublicKey; calls: Tra
 export interface Allowance {
   lifetimeCap: BN;
   spent: BN;
-  perTxCap: BN;
+  perInstructionCap: BN;
   windowSecs: number;
   windowCap: BN;
   windowStart: BN;
@@ -452,9 +455,9 @@ export function windowSpentAt(a: Allowance, now: number): BN {
 export function remaining(a: Allowance, now: number) {
   const lifetime = BN.max(a.lifetimeCap.sub(a.spent), new BN(0));
   const window = a.windowSecs === 0 ? null : BN.max(a.windowCap.sub(windowSpentAt(a, now)), new BN(0));
-  let available = BN.min(lifetime, a.perTxCap);
+  let available = BN.min(lifetime, a.perInstructionCap);
   if (window) available = BN.min(available, window);
-  return { lifetime, window, perTx: a.perTxCap.eq(U64_MAX) ? null : a.perTxCap, available };
+  return { lifetime, window, perInstruction: a.perInstructionCap.eq(U64_MAX) ? null : a.perInstructionCap, available };
 }
 
 /** Where a session stands. */

@@ -53,9 +53,9 @@ test("program id and PDAs match the Rust client", () => {
 test("create_session encodes byte for byte", () => {
   const v = vector("createSession");
   const i = v.inputs;
-  const caps = (c: { lifetime: string; perTx?: string; window?: { seconds: number; cap: string } }) => ({
+  const caps = (c: { lifetime: string; perInstruction?: string; window?: { seconds: number; cap: string } }) => ({
     lifetime: BigInt(c.lifetime),
-    perTx: c.perTx === undefined ? undefined : BigInt(c.perTx),
+    perInstruction: c.perInstruction === undefined ? undefined : BigInt(c.perInstruction),
     window: c.window,
   });
   const ix = sdk.createSession({
@@ -216,12 +216,12 @@ test("wallet adapters: filters, status and remaining allowance", () => {
   let r = sdk.remaining(a, now + 59);
   assert.equal(r.lifetime.toString(), "46000000");
   assert.equal(r.window!.toString(), "6000000");
-  assert.equal(r.perTx, null);
+  assert.equal(r.perInstruction, null);
   assert.equal(r.available.toString(), "6000000");
   r = sdk.remaining(a, now + 60);
   assert.equal(r.window!.toString(), "10000000", "the window resets on its boundary");
   // SOL: per-tx cap 0.1 SOL binds first.
   r = sdk.remaining(s.sol!, now);
-  assert.equal(r.perTx!.toString(), "100000000");
+  assert.equal(r.perInstruction!.toString(), "100000000");
   assert.equal(r.available.toString(), "100000000");
 });

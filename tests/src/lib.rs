@@ -463,4 +463,63 @@ impl TestEnv {
         }
         out
     }
+
+    /// A bank with a session on the default mint with `caps`, for an hour from [`START`], the
+    /// vault approved as delegate of the owner's account for `delegate`.
+    pub async fn with_token_session(caps: session_keys::policy::CapsArgs, delegate: u64) -> Self {
+        let mut env = Self::new().await;
+        env.token_session(caps, delegate).await;
+        env
+    }
+
+    /// Creates the default key's session on the default mint with `caps` (an hour from
+    /// [`START`]), approving the vault for `delegate` on the owner's account.
+    pub async fn token_session(&mut self, caps: session_keys::policy::CapsArgs, delegate: u64) {
+        let args = client::scope::Scope::until(START + 3600)
+            .mint(self.mint, caps)
+            .delegate(delegate)
+            .build(START)
+            .unwrap();
+        self.create_session(args).await.unwrap();
+    }
+
+    /// A bank whose vault holds `deposit` lamports and whose default session may move SOL
+    /// under `caps` for two hours from [`START`]. Returns the vault too.
+    pub async fn with_sol_session(
+        deposit: u64,
+        caps: session_keys::policy::CapsArgs,
+    ) -> (Self, Pubkey) {
+        let mut env = Self::new().await;
+        let owner = env.owner.pubkey();
+        env.send_owner(&[client::ix::deposit_sol(&owner, deposit)])
+            .await
+            .unwrap();
+        let args = client::scope::Scope::until(START + 7200)
+            .sol(caps)
+            .build(START)
+            .unwrap();
+        env.create_session(args).await.unwrap();
+        (env, client::pda::vault(&owner).0)
+    }
+
+    /// Session-signed `transfer_token` of `amount` from the owner's account to the recipient.
+    pub async fn send_transfer(&mut self, amount: u64) -> Result<(), TransactionError> {
+        let ix = self.transfer_ix(amount).await;
+        self.send_key(&[ix]).await
+    }
+
+    /// Session-signed `execute` of `calls` with the default key.
+    pub async fn execute(&mut self, calls: &[Instruction]) -> Result<(), TransactionError> {
+        let ix = client::ix::execute(&self.key.pubkey(), &self.owner.pubkey(), calls);
+        self.send_key(&[ix]).await
+    }
+
+    /// The owner revokes the default key's session (rent back to the owner), so that the same
+    /// key can be granted again.
+    pub async fn revoke_own_session(&mut self) {
+        let (owner, key) = (self.owner.pubkey(), self.key.pubkey());
+        self.send_owner(&[client::ix::revoke_session(&owner, &owner, &key, &owner)])
+            .await
+            .unwrap();
+    }
 }

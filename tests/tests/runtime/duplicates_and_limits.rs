@@ -34,7 +34,7 @@ async fn token_account_as_both_source_and_destination() {
 }
 
 #[tokio::test]
-async fn vault_to_itself_moves_nothing_but_is_charged() {
+async fn sol_to_the_vault_itself_is_refused_and_charges_nothing() {
     let mut env = TestEnv::new().await;
     let owner = env.owner.pubkey();
     let vault = pda::vault(&owner).0;
@@ -49,26 +49,25 @@ async fn vault_to_itself_moves_nothing_but_is_charged() {
     )
     .await
     .unwrap();
-    // A pointless self-transfer is accounted like any other: it can only waste the session's
-    // own allowance, never move the owner's funds.
-    env.send_key(&[ix::transfer_sol(
-        &env.key.pubkey(),
-        &owner,
-        &vault,
-        SOL / 10,
-    )])
-    .await
-    .unwrap();
-    assert_eq!(env.lamports(&vault).await, SOL);
+    // SOL sent back to the vault itself moves nothing: refused, and charges nothing.
     let r = env
         .send_key(&[ix::transfer_sol(
             &env.key.pubkey(),
             &owner,
-            &Pubkey::new_unique(),
-            1,
+            &vault,
+            SOL / 10,
         )])
         .await;
-    assert_session_error(r, SessionError::LifetimeCapExceeded);
+    assert_session_error(r, SessionError::SelfTransfer);
+    assert_eq!(env.lamports(&vault).await, SOL);
+    let s = env.session().await.unwrap();
+    assert_eq!((s.uses, s.sol.unwrap().spent), (0, 0));
+    // The whole allowance is still there.
+    let to = Pubkey::new_unique();
+    env.send_key(&[ix::transfer_sol(&env.key.pubkey(), &owner, &to, SOL / 10)])
+        .await
+        .unwrap();
+    assert_eq!(env.lamports(&to).await, SOL / 10);
 }
 
 #[tokio::test]
@@ -119,7 +118,10 @@ async fn u64_limit_caps_and_amounts() {
         .unwrap();
     let max = u64::MAX;
     let args = Scope::until(START + 60)
-        .mint(env.mint, caps(max).per_tx(max).window(u32::MAX, max))
+        .mint(
+            env.mint,
+            caps(max).per_instruction(max).window(u32::MAX, max),
+        )
         .sol(caps(max).window(1, max))
         .delegate(max)
         .build(START)
@@ -170,7 +172,7 @@ impl Model {
             return Err(SessionError::ZeroAmount);
         }
         if amount > PER_TX {
-            return Err(SessionError::PerTransactionCapExceeded);
+            return Err(SessionError::PerInstructionCapExceeded);
         }
         if in_window + amount > WINDOW_CAP {
             return Err(SessionError::WindowCapExceeded);
@@ -192,7 +194,7 @@ async fn random_run_matches_the_model_step_by_step() {
         .mint(
             env.mint,
             caps(LIFETIME)
-                .per_tx(PER_TX)
+                .per_instruction(PER_TX)
                 .window(WINDOW as u32, WINDOW_CAP),
         )
         .delegate(LIFETIME)

@@ -1,12 +1,12 @@
 //! `transfer_token`: caps, windows, expiry, scope and every substituted account.
 use anchor_lang::error::ErrorCode as AnchorError;
+use anchor_spl::token::spl_token;
 use session_keys::errors::SessionError;
 use session_keys_tests::{
     client::{
         ix::{self, TokenTransfer},
         pda,
         scope::{caps, CapsExt, Scope},
-        CapsArgs,
     },
     *,
 };
@@ -14,28 +14,7 @@ use solana_sdk::{pubkey::Pubkey, signature::Keypair, signer::Signer};
 
 /// SPL Token error codes used below.
 const TOKEN_MINT_MISMATCH: u32 = 3;
-const TOKEN_INSUFFICIENT_FUNDS: u32 = 1;
 const TOKEN_DECIMALS_MISMATCH: u32 = 18;
-
-/// A session on the default mint with `c`, the vault approved for 1,000 tokens.
-async fn env_with(c: CapsArgs) -> TestEnv {
-    let mut env = TestEnv::new().await;
-    let args = Scope::until(START + 3600)
-        .mint(env.mint, c)
-        .delegate(1_000 * TOKEN)
-        .build(START)
-        .unwrap();
-    env.create_session(args).await.unwrap();
-    env
-}
-
-async fn send_transfer(
-    env: &mut TestEnv,
-    amount: u64,
-) -> Result<(), solana_sdk::transaction::TransactionError> {
-    let ixn = env.transfer_ix(amount).await;
-    env.send_key(&[ixn]).await
-}
 
 async fn balances(env: &mut TestEnv) -> Vec<u64> {
     let (a, b) = (env.owner_ata, env.recipient_ata);
@@ -45,8 +24,14 @@ async fn balances(env: &mut TestEnv) -> Vec<u64> {
 
 #[tokio::test]
 async fn moves_tokens_and_counts() {
-    let mut env = env_with(caps(50 * TOKEN).per_tx(20 * TOKEN).window(60, 30 * TOKEN)).await;
-    send_transfer(&mut env, 7 * TOKEN).await.unwrap();
+    let mut env = TestEnv::with_token_session(
+        caps(50 * TOKEN)
+            .per_instruction(20 * TOKEN)
+            .window(60, 30 * TOKEN),
+        1_000 * TOKEN,
+    )
+    .await;
+    env.send_transfer(7 * TOKEN).await.unwrap();
     assert_eq!(env.balance(&env.owner_ata.clone()).await, 993 * TOKEN);
     assert_eq!(env.balance(&env.recipient_ata.clone()).await, 7 * TOKEN);
     let ata = env.token_account(&env.owner_ata.clone()).await;
@@ -118,34 +103,34 @@ async fn spends_from_a_vault_owned_account() {
 }
 
 #[tokio::test]
-async fn per_tx_cap() {
-    let mut env = env_with(caps(50 * TOKEN).per_tx(20 * TOKEN)).await;
+async fn per_instruction_cap() {
+    let mut env =
+        TestEnv::with_token_session(caps(50 * TOKEN).per_instruction(20 * TOKEN), 1_000 * TOKEN)
+            .await;
     let before = balances(&mut env).await;
-    let r = send_transfer(&mut env, 20 * TOKEN + 1).await;
-    assert_session_error(r, SessionError::PerTransactionCapExceeded);
+    let r = env.send_transfer(20 * TOKEN + 1).await;
+    assert_session_error(r, SessionError::PerInstructionCapExceeded);
     assert_eq!(balances(&mut env).await, before);
     assert_eq!(env.session().await.unwrap().uses, 0);
-    send_transfer(&mut env, 20 * TOKEN).await.unwrap();
+    env.send_transfer(20 * TOKEN).await.unwrap();
 }
 
 #[tokio::test]
 async fn window_cap_then_rollover_at_the_exact_boundary() {
     // The 60 s window containing START is [w, w + 60).
     let w = START - START % 60;
-    let mut env = env_with(caps(50 * TOKEN).window(60, 10 * TOKEN)).await;
+    let mut env =
+        TestEnv::with_token_session(caps(50 * TOKEN).window(60, 10 * TOKEN), 1_000 * TOKEN).await;
     env.set_time(w + 1).await;
-    send_transfer(&mut env, 6 * TOKEN).await.unwrap();
+    env.send_transfer(6 * TOKEN).await.unwrap();
     env.set_time(w + 59).await;
-    send_transfer(&mut env, 4 * TOKEN).await.unwrap();
+    env.send_transfer(4 * TOKEN).await.unwrap();
     let before = balances(&mut env).await;
-    assert_session_error(
-        send_transfer(&mut env, 1).await,
-        SessionError::WindowCapExceeded,
-    );
+    assert_session_error(env.send_transfer(1).await, SessionError::WindowCapExceeded);
     assert_eq!(balances(&mut env).await, before);
 
     env.set_time(w + 60).await;
-    send_transfer(&mut env, 10 * TOKEN).await.unwrap();
+    env.send_transfer(10 * TOKEN).await.unwrap();
     let a = env.session().await.unwrap().mints[0].allowance;
     assert_eq!(
         (a.window_start, a.window_spent, a.spent),
@@ -156,14 +141,12 @@ async fn window_cap_then_rollover_at_the_exact_boundary() {
 #[tokio::test]
 async fn clock_going_backwards_does_not_reopen_a_window() {
     let w = START - START % 60;
-    let mut env = env_with(caps(50 * TOKEN).window(60, 10 * TOKEN)).await;
+    let mut env =
+        TestEnv::with_token_session(caps(50 * TOKEN).window(60, 10 * TOKEN), 1_000 * TOKEN).await;
     env.set_time(w + 60).await;
-    send_transfer(&mut env, 10 * TOKEN).await.unwrap();
+    env.send_transfer(10 * TOKEN).await.unwrap();
     env.set_time(w + 30).await;
-    assert_session_error(
-        send_transfer(&mut env, 1).await,
-        SessionError::WindowCapExceeded,
-    );
+    assert_session_error(env.send_transfer(1).await, SessionError::WindowCapExceeded);
 }
 
 /// Per-tx, window and lifetime caps hit in each order.
@@ -171,11 +154,11 @@ async fn clock_going_backwards_does_not_reopen_a_window() {
 async fn caps_hit_in_every_order() {
     let w = START - START % 60;
     // lifetime 25, window 10/60 s, per-tx 8.
-    let c = caps(25).per_tx(8).window(60, 10);
+    let c = caps(25).per_instruction(8).window(60, 10);
     let orders: [&[(i64, u64, Option<SessionError>)]; 3] = [
         // per-tx, then window, then lifetime
         &[
-            (0, 9, Some(SessionError::PerTransactionCapExceeded)),
+            (0, 9, Some(SessionError::PerInstructionCapExceeded)),
             (0, 8, None),
             (0, 3, Some(SessionError::WindowCapExceeded)),
             (60, 8, None),
@@ -190,7 +173,7 @@ async fn caps_hit_in_every_order() {
             (60, 8, None),
             (120, 8, None),
             (180, 2, Some(SessionError::LifetimeCapExceeded)),
-            (180, 9, Some(SessionError::PerTransactionCapExceeded)),
+            (180, 9, Some(SessionError::PerInstructionCapExceeded)),
         ],
         // lifetime, then window, then per-tx
         &[
@@ -200,16 +183,16 @@ async fn caps_hit_in_every_order() {
             (180, 2, Some(SessionError::LifetimeCapExceeded)),
             (180, 1, None),
             (180, 1, Some(SessionError::LifetimeCapExceeded)),
-            (240, 9, Some(SessionError::PerTransactionCapExceeded)),
+            (240, 9, Some(SessionError::PerInstructionCapExceeded)),
         ],
     ];
     for steps in orders {
-        let mut env = env_with(c).await;
+        let mut env = TestEnv::with_token_session(c, 1_000 * TOKEN).await;
         let mut spent = 0;
         for &(t, amount, expected) in steps {
             env.set_time(w + t).await;
             let before = balances(&mut env).await;
-            let r = send_transfer(&mut env, amount).await;
+            let r = env.send_transfer(amount).await;
             match expected {
                 None => {
                     r.unwrap();
@@ -228,15 +211,12 @@ async fn caps_hit_in_every_order() {
 
 #[tokio::test]
 async fn expiry_to_the_exact_second() {
-    let mut env = env_with(caps(50 * TOKEN)).await;
+    let mut env = TestEnv::with_token_session(caps(50 * TOKEN), 1_000 * TOKEN).await;
     env.set_time(START + 3599).await;
-    send_transfer(&mut env, TOKEN).await.unwrap();
+    env.send_transfer(TOKEN).await.unwrap();
     env.set_time(START + 3600).await;
     let before = balances(&mut env).await;
-    assert_session_error(
-        send_transfer(&mut env, TOKEN).await,
-        SessionError::SessionExpired,
-    );
+    assert_session_error(env.send_transfer(TOKEN).await, SessionError::SessionExpired);
     assert_eq!(balances(&mut env).await, before);
 }
 
@@ -250,21 +230,18 @@ async fn uses_are_limited() {
         .build(START)
         .unwrap();
     env.create_session(args).await.unwrap();
-    send_transfer(&mut env, 1).await.unwrap();
-    send_transfer(&mut env, 1).await.unwrap();
+    env.send_transfer(1).await.unwrap();
+    env.send_transfer(1).await.unwrap();
     let before = balances(&mut env).await;
-    assert_session_error(
-        send_transfer(&mut env, 1).await,
-        SessionError::UsesExhausted,
-    );
+    assert_session_error(env.send_transfer(1).await, SessionError::UsesExhausted);
     assert_eq!(balances(&mut env).await, before);
     assert_eq!(env.session().await.unwrap().uses, 2);
 }
 
 #[tokio::test]
 async fn zero_amount_is_refused() {
-    let mut env = env_with(caps(50 * TOKEN)).await;
-    assert_session_error(send_transfer(&mut env, 0).await, SessionError::ZeroAmount);
+    let mut env = TestEnv::with_token_session(caps(50 * TOKEN), 1_000 * TOKEN).await;
+    assert_session_error(env.send_transfer(0).await, SessionError::ZeroAmount);
 }
 
 #[tokio::test]
@@ -291,7 +268,7 @@ async fn destination_allow_list() {
     }
     let before = balances(&mut env).await;
     assert_session_error(
-        send_transfer(&mut env, TOKEN).await,
+        env.send_transfer(TOKEN).await,
         SessionError::DestinationNotAllowed,
     );
     assert_eq!(balances(&mut env).await, before);
@@ -299,7 +276,7 @@ async fn destination_allow_list() {
 
 #[tokio::test]
 async fn mint_not_in_scope() {
-    let mut env = env_with(caps(50 * TOKEN)).await;
+    let mut env = TestEnv::with_token_session(caps(50 * TOKEN), 1_000 * TOKEN).await;
     let owner = env.owner.pubkey();
     let other = env.create_mint(&anchor_spl::token::ID).await;
     let from = env.create_token_account(&other, &owner).await;
@@ -315,7 +292,7 @@ async fn mint_not_in_scope() {
 
 #[tokio::test]
 async fn fake_mint_token_program_and_decimals() {
-    let mut env = env_with(caps(50 * TOKEN)).await;
+    let mut env = TestEnv::with_token_session(caps(50 * TOKEN), 1_000 * TOKEN).await;
     let (owner, key) = (env.owner.pubkey(), env.key.pubkey());
     let before = balances(&mut env).await;
 
@@ -365,6 +342,16 @@ async fn fake_mint_token_program_and_decimals() {
     let other = env.create_mint(&anchor_spl::token::ID).await;
     let from = env.create_token_account(&other, &owner).await;
     env.mint_to(&other, &from, 10 * TOKEN).await;
+    let approve = spl_token::instruction::approve(
+        &spl_token::ID,
+        &from,
+        &pda::vault(&owner).0,
+        &owner,
+        &[],
+        10 * TOKEN,
+    )
+    .unwrap();
+    env.send_owner(&[approve]).await.unwrap();
     let mixed = TokenTransfer { from, ..t };
     let r = env
         .send_key(&[ix::transfer_token(&key, &owner, mixed, TOKEN, DECIMALS)])
@@ -394,7 +381,7 @@ async fn fake_mint_token_program_and_decimals() {
 /// Owner A's session key against owner B's session, wallet, vault and token account.
 #[tokio::test]
 async fn cross_owner_substitution() {
-    let mut env = env_with(caps(50 * TOKEN)).await;
+    let mut env = TestEnv::with_token_session(caps(50 * TOKEN), 1_000 * TOKEN).await;
     let (a, key_a) = (env.owner.pubkey(), env.key.pubkey());
     let mint = env.mint;
     // Owner B with their own session key, session and delegated token account.
@@ -463,7 +450,7 @@ async fn cross_owner_substitution() {
 }
 
 #[tokio::test]
-async fn delegation_exhausted_is_refused_by_the_token_program() {
+async fn a_missing_or_small_delegation_gets_a_named_error() {
     let mut env = TestEnv::new().await;
     let args = Scope::until(START + 60)
         .mint(env.mint, caps(50 * TOKEN))
@@ -472,8 +459,20 @@ async fn delegation_exhausted_is_refused_by_the_token_program() {
         .unwrap();
     env.create_session(args).await.unwrap();
     let before = balances(&mut env).await;
-    let r = send_transfer(&mut env, 2 * TOKEN).await;
-    // The delegated amount is a second, independent limit (SPL Token: InsufficientFunds).
-    assert_custom(r, 0, TOKEN_INSUFFICIENT_FUNDS);
+    // The delegated amount is a second, independent limit: named before the token program
+    // would answer with its bare `InsufficientFunds`.
+    let r = env.send_transfer(2 * TOKEN).await;
+    assert_session_error(r, SessionError::DelegationTooSmall);
     assert_eq!(balances(&mut env).await, before);
+
+    // The owner revokes the vault directly: the next transfer says to re-approve.
+    let owner = env.owner.pubkey();
+    let revoke =
+        spl_token::instruction::revoke(&spl_token::ID, &env.owner_ata, &owner, &[]).unwrap();
+    env.send_owner(&[revoke]).await.unwrap();
+    let r = env.send_transfer(TOKEN).await;
+    assert_session_error(r, SessionError::DelegationMissing);
+    assert_eq!(balances(&mut env).await, before);
+    let s = env.session().await.unwrap();
+    assert_eq!((s.uses, s.mints[0].allowance.spent), (0, 0));
 }
