@@ -498,17 +498,6 @@ async fn delegated_accounts(
     Ok(out)
 }
 
-/// `revoke_all_sessions` with the delegations to revoke as remaining accounts (pairs of the
-/// owner's token account, writable, and its token program).
-fn revoke_all_ix(owner: &Pubkey, pairs: &[(Pubkey, Pubkey)]) -> Instruction {
-    let mut i = ix::revoke_all_sessions(owner);
-    for (account, program) in pairs {
-        i.accounts.push(AccountMeta::new(*account, false));
-        i.accounts.push(AccountMeta::new_readonly(*program, false));
-    }
-    i
-}
-
 async fn revoke_all(ctx: &Ctx) -> Res<Report> {
     let owner = ctx.signer()?;
     let o = owner.pubkey();
@@ -533,7 +522,10 @@ async fn revoke_all(ctx: &Ctx) -> Res<Report> {
         pairs.chunks(REVOKES_PER_TX).collect()
     };
     for chunk in chunks {
-        signatures.push(ctx.send(&[revoke_all_ix(&o, chunk)], &[&owner]).await?);
+        signatures.push(
+            ctx.send(&[ix::revoke_all_sessions(&o, chunk)], &[&owner])
+                .await?,
+        );
     }
     let nonce = ctx
         .client

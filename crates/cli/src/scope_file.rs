@@ -232,7 +232,7 @@ fn to_caps(
 ) -> Result<CapsArgs, String> {
     let mut c = caps(lifetime.base_units(decimals)?);
     if let Some(p) = per_instruction {
-        c = c.per_tx(p.base_units(decimals)?);
+        c = c.per_instruction(p.base_units(decimals)?);
     }
     if let Some(w) = window {
         c = c.window(w.seconds, w.cap.base_units(decimals)?);

@@ -347,6 +347,13 @@ async fn an_operator_runs_a_wallet_from_the_shell() {
         all["delegationsRevoked"],
         json!([ata(&o, &mint).to_string()])
     );
+    let owner_ata = token_account(&rpc, &ata(&o, &mint)).await;
+    assert_eq!(
+        owner_ata.delegate,
+        None.into(),
+        "the vault's delegation is gone"
+    );
+    assert_eq!(owner_ata.delegated_amount, 0);
     let listed = home.json(&["list"]);
     assert!(
         listed

@@ -148,7 +148,7 @@ async fn sessions_are_fetched_listed_and_classified() {
     assert!(short.state.closable());
 
     client
-        .send(&[ix::revoke_all_sessions(&o)], &[&owner])
+        .send(&[ix::revoke_all_sessions(&o, &[])], &[&owner])
         .await
         .unwrap();
     let listed = client.list_sessions(&o).await.unwrap();
