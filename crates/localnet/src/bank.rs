@@ -24,13 +24,15 @@ use solana_rpc_client_api::{
     config::{
         RpcAccountInfoConfig, RpcContextConfig, RpcEncodingConfigWrapper, RpcProgramAccountsConfig,
         RpcRequestAirdropConfig, RpcSendTransactionConfig, RpcSignatureStatusConfig,
-        RpcSimulateTransactionConfig, RpcTransactionConfig,
+        RpcSignaturesForAddressConfig, RpcSimulateTransactionConfig, RpcTokenAccountsFilter,
+        RpcTransactionConfig,
     },
     custom_error::RpcCustomError,
     filter::RpcFilterType,
     response::{
-        Response, RpcBlockhash, RpcKeyedAccount, RpcResponseContext, RpcSimulateTransactionResult,
-        RpcVersionInfo, UiAccount, UiAccountEncoding, UiTransactionReturnData,
+        Response, RpcBlockhash, RpcConfirmedTransactionStatusWithSignature, RpcKeyedAccount,
+        RpcResponseContext, RpcSimulateTransactionResult, RpcVersionInfo, UiAccount,
+        UiAccountEncoding, UiTransactionReturnData,
     },
 };
 use solana_sdk::{
@@ -62,6 +64,8 @@ const MAX_SIGNATURE_STATUSES: usize = 256;
 const MAX_BASE58_BYTES: usize = 128;
 /// Most filters `getProgramAccounts` takes, as on a real node.
 const MAX_FILTERS: usize = 4;
+/// Most signatures `getSignaturesForAddress` returns, as on a real node.
+const MAX_SIGNATURES_FOR_ADDRESS: usize = 1000;
 
 /// What the WebSocket side is told about.
 #[derive(Clone, Debug)]
@@ -110,6 +114,8 @@ fn wall_clock() -> i64 {
 
 /// A processed transaction, kept for `getTransaction` and `getSignatureStatuses`.
 struct Record {
+    /// Every account of the transaction (static, then loaded), for `getSignaturesForAddress`.
+    keys: Vec<Pubkey>,
     slot: u64,
     block_time: i64,
     transaction: VersionedTransaction,
@@ -129,6 +135,8 @@ pub struct Bank {
     /// cannot be scanned through `BanksClient`).
     index: BTreeSet<Pubkey>,
     history: HashMap<Signature, Record>,
+    /// Signatures of `history`, oldest first.
+    order: Vec<Signature>,
     clock: ClockMode,
     notices: broadcast::Sender<Notice>,
     transaction_count: u64,
@@ -185,6 +193,7 @@ impl Bank {
             ctx,
             index: index.into_iter().collect(),
             history: HashMap::new(),
+            order: Vec::new(),
             clock: ClockMode::Wall { offset: 0 },
             notices,
             transaction_count: 0,
@@ -350,6 +359,17 @@ impl Bank {
                     .map(|c| c.convert_to_current())
                     .unwrap_or_default();
                 self.transaction(&sig, config)
+            }
+            "getSignaturesForAddress" => {
+                let address = pubkey_param(&args.req::<String>(0)?)?;
+                let config: RpcSignaturesForAddressConfig = args.opt(1)?.unwrap_or_default();
+                self.signatures_for(&address, config)
+            }
+            "getTokenAccountsByOwner" => {
+                let owner = pubkey_param(&args.req::<String>(0)?)?;
+                let filter: RpcTokenAccountsFilter = args.req(1)?;
+                let config: RpcAccountInfoConfig = args.opt(2)?.unwrap_or_default();
+                self.token_accounts_by_owner(&owner, filter, &config).await
             }
             "localnet_setClock" => {
                 let params: rpc::SetClock = args.req(0)?;
@@ -748,9 +768,11 @@ impl Bank {
             compute_units_consumed: Some(metadata.compute_units_consumed),
             cost_units: None,
         };
+        self.order.push(signature);
         self.history.insert(
             signature,
             Record {
+                keys: keys.clone(),
                 slot,
                 block_time,
                 transaction: tx,
@@ -857,6 +879,94 @@ impl Bank {
             loaded_addresses: Some((&loaded).into()),
         })
         .await
+    }
+
+    /// Newest first, as a node answers: `before` and `until` are exclusive, `limit` at most
+    /// 1,000.
+    fn signatures_for(
+        &self,
+        address: &Pubkey,
+        config: RpcSignaturesForAddressConfig,
+    ) -> Result<Value> {
+        let limit = config.limit.unwrap_or(MAX_SIGNATURES_FOR_ADDRESS);
+        if limit == 0 || limit > MAX_SIGNATURES_FOR_ADDRESS {
+            return Err(Error::invalid_params(format!(
+                "Invalid limit; max {MAX_SIGNATURES_FOR_ADDRESS}"
+            )));
+        }
+        let before = config.before.as_deref().map(signature_param).transpose()?;
+        let until = config.until.as_deref().map(signature_param).transpose()?;
+        let mut newest_first = self.order.iter().rev();
+        let mut out = Vec::new();
+        if let Some(before) = before {
+            // Start after `before`; an unknown signature gives nothing, as on a node.
+            if !newest_first.any(|s| *s == before) {
+                return rpc::to_value(out);
+            }
+        }
+        for sig in newest_first {
+            if Some(*sig) == until || out.len() == limit {
+                break;
+            }
+            let Some(r) = self.history.get(sig) else {
+                continue;
+            };
+            if r.keys.contains(address) {
+                out.push(RpcConfirmedTransactionStatusWithSignature {
+                    signature: sig.to_string(),
+                    slot: r.slot,
+                    err: r.meta.status.clone().err().map(Into::into),
+                    memo: None,
+                    block_time: Some(r.block_time),
+                    confirmation_status: Some(TransactionConfirmationStatus::Finalized),
+                });
+            }
+        }
+        rpc::to_value(out)
+    }
+
+    async fn token_accounts_by_owner(
+        &self,
+        owner: &Pubkey,
+        filter: RpcTokenAccountsFilter,
+        config: &RpcAccountInfoConfig,
+    ) -> Result<Value> {
+        let (mint, program) = match filter {
+            RpcTokenAccountsFilter::Mint(m) => (Some(pubkey_param(&m)?), None),
+            RpcTokenAccountsFilter::ProgramId(p) => {
+                let p = pubkey_param(&p)?;
+                if !is_known_spl_token_id(&p) {
+                    return Err(Error::invalid_params(
+                        "Invalid param: unrecognized Token program id",
+                    ));
+                }
+                (None, Some(p))
+            }
+        };
+        let mut out = Vec::new();
+        for key in &self.index {
+            let Some(account) = self.account(key).await? else {
+                continue;
+            };
+            if !is_known_spl_token_id(&account.owner) || program.is_some_and(|p| p != account.owner)
+            {
+                continue;
+            }
+            // Token account layout: mint (0..32), owner (32..64).
+            let Some(account_mint) = get_token_account_mint(&account.data) else {
+                continue;
+            };
+            if account.data.get(32..64) != Some(owner.as_ref())
+                || mint.is_some_and(|m| m != account_mint)
+            {
+                continue;
+            }
+            out.push(RpcKeyedAccount {
+                pubkey: key.to_string(),
+                account: self.encode_account(key, &account, config).await?,
+            });
+        }
+        self.respond(out).await
     }
 
     fn status(&self, sig: &Signature) -> Option<TransactionStatus> {

@@ -42,6 +42,8 @@ pub const METHODS: &[&str] = &[
     "simulateTransaction",
     "getSignatureStatuses",
     "getTransaction",
+    "getSignaturesForAddress",
+    "getTokenAccountsByOwner",
     "localnet_setClock",
 ];
 

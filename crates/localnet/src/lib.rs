@@ -12,6 +12,18 @@
 //! Clients talk to it exactly as to `solana-test-validator`: `solana-rpc-client`'s `RpcClient`,
 //! `@solana/kit`'s `createSolanaRpc`, `curl`.
 //!
+//! ## Methods
+//! `getVersion`, `getHealth`, `getGenesisHash`, `getIdentity`, `getSlot`, `getBlockHeight`,
+//! `getTransactionCount`, `getEpochInfo`, `getEpochSchedule`, `getLatestBlockhash`,
+//! `isBlockhashValid`, `getFeeForMessage`, `getMinimumBalanceForRentExemption`, `getBalance`,
+//! `getAccountInfo`, `getMultipleAccounts`, `getProgramAccounts`, `getTokenAccountBalance`,
+//! `getTokenAccountsByOwner`, `requestAirdrop`, `sendTransaction`, `simulateTransaction`,
+//! `getSignatureStatuses`, `getTransaction`, `getSignaturesForAddress`, and the extra
+//! `localnet_setClock`. Commitment parameters are accepted and ignored (everything is
+//! finalized), except that `getSlot` answers the working slot for `processed` and its rooted
+//! parent otherwise (a slot whose hash is in SlotHashes, as a lookup table's `recent_slot`
+//! needs). PubSub: `signatureSubscribe`, `slotSubscribe` and their unsubscribes.
+//!
 //! ## What is different from a validator
 //! - **In memory only.** There is no ledger and no `--ledger` option: state lives as long as the
 //!   process.
@@ -21,12 +33,13 @@
 //!   polling loop of `solana-rpc-client`'s `send_and_confirm_transaction` and kit's
 //!   `sendAndConfirmTransactionFactory` (which uses `signatureSubscribe` and `slotSubscribe`)
 //!   both return at once.
-//! - **`getProgramAccounts` scans an index**, not the bank (solana-program-test keeps its bank
+//! - **`getProgramAccounts` and `getTokenAccountsByOwner` scan an index**, not the bank (solana-program-test keeps its bank
 //!   forks private): every address known at genesis and every account of every transaction
 //!   the localnet processed. Accounts written only by `set_account`-style tricks would be
 //!   missed; nothing in this crate does that. `memcmp`, `dataSize` and `tokenAccountState`
 //!   filters, `dataSlice`, `withContext`, and the `base58`, `base64`, `base64+zstd` and
-//!   `jsonParsed` encodings work.
+//!   `jsonParsed` encodings work. `getSignaturesForAddress` and `getTransaction` know the
+//!   transactions sent to this localnet (no memos, no rewards).
 //! - **Clock.** The Clock sysvar's unix time follows the machine's clock until
 //!   `localnet_setClock` freezes it (see below). Slots advance by one per transaction.
 //! - **Blockhashes** stay valid for about 150 requests or transactions (the bank's

@@ -603,6 +603,53 @@ async fn token_accounts_balances_and_parsed_data() {
         [account]
     );
 
+    // The holder's token accounts, by mint and by program.
+    for filter in [
+        json!({ "mint": mint.to_string() }),
+        json!({ "programId": spl_token::ID.to_string() }),
+    ] {
+        let r = call(
+            net.url(),
+            "getTokenAccountsByOwner",
+            json!([holder.to_string(), filter, { "encoding": "jsonParsed" }]),
+        );
+        let list = r["result"]["value"].as_array().unwrap();
+        assert_eq!(list.len(), 1, "{r}");
+        assert_eq!(list[0]["pubkey"], account.to_string());
+        assert_eq!(
+            list[0]["account"]["data"]["parsed"]["info"]["tokenAmount"]["amount"],
+            "12500000"
+        );
+    }
+    let none = call(
+        net.url(),
+        "getTokenAccountsByOwner",
+        json!([payer.pubkey().to_string(), { "mint": mint.to_string() }]),
+    );
+    assert_eq!(none["result"]["value"], json!([]));
+
+    // History of the token account, newest first.
+    let history = rpc.get_signatures_for_address(&account).await.unwrap();
+    assert_eq!(history.len(), 2, "created, then minted to");
+    assert_eq!(history[0].signature, sig.to_string());
+    assert_eq!(
+        history[0].confirmation_status,
+        Some(TransactionConfirmationStatus::Finalized)
+    );
+    let older = call(
+        net.url(),
+        "getSignaturesForAddress",
+        json!([account.to_string(), { "before": sig.to_string(), "limit": 5 }]),
+    );
+    assert_eq!(older["result"].as_array().unwrap().len(), 1);
+    assert_eq!(older["result"][0]["signature"], history[1].signature);
+    let until = call(
+        net.url(),
+        "getSignaturesForAddress",
+        json!([account.to_string(), { "until": history[1].signature }]),
+    );
+    assert_eq!(until["result"].as_array().unwrap().len(), 1);
+
     let tx = rpc
         .get_transaction(&sig, UiTransactionEncoding::Json)
         .await
