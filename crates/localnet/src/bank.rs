@@ -10,6 +10,7 @@
 use crate::rpc::{self, Args};
 use jsonrpc_core::{Error, Params, Result};
 use serde_json::{json, Value};
+use session_keys_tests::stubs::normalize_logs;
 use solana_account_decoder::{
     encode_ui_account,
     parse_account_data::{AccountAdditionalDataV3, SplTokenAdditionalDataV2},
@@ -714,7 +715,7 @@ impl Bank {
             if let Some(Err(err)) = sim.result {
                 let result = RpcSimulateTransactionResult {
                     err: Some(err.clone().into()),
-                    logs: Some(details.logs),
+                    logs: Some(normalize_logs(details.logs)),
                     accounts: None,
                     units_consumed: Some(details.units_consumed),
                     loaded_accounts_data_size: Some(details.loaded_accounts_data_size),
@@ -759,7 +760,7 @@ impl Bank {
             pre_balances: pre.lamports,
             post_balances: post.lamports,
             inner_instructions: inner_instructions(details.inner_instructions).or(Some(vec![])),
-            log_messages: Some(metadata.log_messages),
+            log_messages: Some(normalize_logs(metadata.log_messages)),
             pre_token_balances: Some(pre.tokens),
             post_token_balances: Some(post.tokens),
             rewards: Some(vec![]),
@@ -864,7 +865,7 @@ impl Bank {
         });
         self.respond(RpcSimulateTransactionResult {
             err: err.map(Into::into),
-            logs: Some(details.logs),
+            logs: Some(normalize_logs(details.logs)),
             accounts: None,
             units_consumed: Some(details.units_consumed),
             loaded_accounts_data_size: Some(details.loaded_accounts_data_size),

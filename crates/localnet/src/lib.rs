@@ -48,8 +48,10 @@
 //!   and (with `innerInstructions: true`) inner instructions, but not post-simulation
 //!   `accounts` (refused with -32602). `getTransaction` supports `json`, `base64` and `base58`,
 //!   not `jsonParsed`.
-//! - Program events (`emit!`, "Program data:" log lines) appear in logs only once the
-//!   syscall-stub wrapper of the test harness is installed; see the README.
+//! - Logs are a validator's: the test harness's syscall stubs put the program's events
+//!   (`emit!`) in the log as `Program data: <base64>` lines, and its `normalize_logs` merges
+//!   the repeated `invoke`/`success` lines solana-program-test writes for native programs.
+//!   Native programs consume no compute units (only the sBPF programs they call are metered).
 //!
 //! ## The extra method: `localnet_setClock`
 //! ```text
@@ -344,6 +346,9 @@ fn bank_thread(
             return;
         }
     };
+    // Events: the harness's syscall stubs write `emit!`'s `sol_log_data` into the transaction
+    // log (once per process, after the first start installed solana-program-test's stubs).
+    session_keys_tests::stubs::install();
     let mut known: Vec<Pubkey> = programs().into_iter().map(|(_, id)| id).collect();
     known.push(ctx.payer.pubkey());
     let mut bank = Bank::new(ctx, known, notices);

@@ -10,6 +10,7 @@
 //! the authority: another process sharing the session may have spent since, so the bot sends
 //! and stops on the program's `WindowCapExceeded`, decoded from the preflight failure.
 use session_keys_client::{
+    decode::SessionEvent,
     ix,
     rpc::{remaining, Error, SessionClient},
     scope::{caps, CapsExt, Scope},
@@ -35,6 +36,8 @@ pub struct Report {
     pub spent: u64,
     /// The program error that stopped the bot, `None` if it ran out of planned trades.
     pub stopped_by: Option<SessionError>,
+    /// What the window had left after the last trade, as its `SolTransferred` event said.
+    pub window_left: Option<u64>,
 }
 
 /// Funds an owner, deposits into its vault and grants `bot` a session that may pay `market`
@@ -81,6 +84,7 @@ pub async fn run(
         trades: 0,
         spent: 0,
         stopped_by: None,
+        window_left: None,
     };
     while report.trades < max_trades {
         let session = client
@@ -100,7 +104,16 @@ pub async fn run(
             Ok(signature) => {
                 report.trades += 1;
                 report.spent += TRADE;
-                println!("  bought for {TRADE} lamports: {signature}");
+                // The program's event says what is left, in the same transaction.
+                for event in client.outcome(&signature).await?.events {
+                    if let SessionEvent::SolTransferred(e) = event {
+                        report.window_left = Some(e.window_remaining);
+                    }
+                }
+                println!(
+                    "  bought for {TRADE} lamports ({signature}); window left: {:?}",
+                    report.window_left
+                );
             }
             Err(e) if e.session_error() == Some(SessionError::WindowCapExceeded) => {
                 println!("  window cap reached: stopping until the next window");

@@ -4,7 +4,8 @@
 //! - [`ix`]: one builder per instruction with typed arguments.
 //! - [`scope`]: a builder for [`CreateSessionArgs`] that rejects, before sending, what the
 //!   program would reject.
-//! - [`decode`]: account decoding, error-code decoding and remaining-allowance helpers.
+//! - [`decode`]: account, event (from transaction logs) and error-code decoding, and
+//!   remaining-allowance helpers.
 //! - [`tx`]: a session-signed transaction in one call.
 //! - `rpc` (feature `rpc`): async use over JSON-RPC for bots: fetch, list and classify
 //!   sessions, remaining allowances, sending with a compute budget or in v0 transactions with

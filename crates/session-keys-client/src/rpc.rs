@@ -1,12 +1,12 @@
 //! Async use over JSON-RPC (feature `rpc`), for bots and back ends: fetch and decode sessions
 //! and wallets, list an owner's sessions, classify them, read what they may still spend, send
-//! transactions with a compute budget (legacy, or v0 with address lookup tables), and turn
-//! failures into the program's [`SessionError`].
+//! transactions with a compute budget (legacy, or v0 with address lookup tables), turn
+//! failures into the program's [`SessionError`] and read a transaction's events.
 //!
 //! Everything goes through standard RPC methods (`getAccountInfo`, `getProgramAccounts` with
 //! `memcmp`, `sendTransaction`, `getTransaction`, ...), so the same code runs against the
 //! workspace's `localnet`, `solana-test-validator` or a real cluster.
-use crate::{decode, ix, pda};
+use crate::{decode, decode::SessionEvent, ix, pda};
 use anchor_lang::{prelude::Pubkey, solana_program::instruction::Instruction, Discriminator};
 use session_keys::{
     errors::SessionError,
@@ -191,7 +191,7 @@ pub struct SessionInfo {
 }
 
 /// What a landed transaction left behind.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct Outcome {
     /// Slot it landed in.
     pub slot: u64,
@@ -201,6 +201,8 @@ pub struct Outcome {
     pub logs: Vec<String>,
     /// Compute units it used, if the node reports them.
     pub units: Option<u64>,
+    /// The session-keys events in its logs, in order.
+    pub events: Vec<SessionEvent>,
 }
 
 /// A session-keys client over JSON-RPC.
@@ -523,31 +525,19 @@ impl SessionClient {
             .transaction
             .meta
             .ok_or_else(|| Error::Account(format!("{signature}: no status meta")))?;
+        let logs = match meta.log_messages {
+            OptionSerializer::Some(logs) => logs,
+            _ => Vec::new(),
+        };
         Ok(Outcome {
             slot: tx.slot,
             err: meta.err.map(Into::into),
-            logs: match meta.log_messages {
-                OptionSerializer::Some(logs) => logs,
-                _ => Vec::new(),
-            },
+            events: decode::events_from_logs(&logs),
+            logs,
             units: match meta.compute_units_consumed {
                 OptionSerializer::Some(units) => Some(units),
                 _ => None,
             },
         })
     }
-}
-
-/// The base64-decoded payloads of a transaction's "Program data: " log lines (Anchor events
-/// are an 8-byte discriminator followed by the Borsh-encoded event).
-pub fn program_data(logs: &[String]) -> Vec<Vec<u8>> {
-    use base64::Engine;
-    logs.iter()
-        .filter_map(|l| l.strip_prefix("Program data: "))
-        .filter_map(|d| {
-            base64::engine::general_purpose::STANDARD
-                .decode(d.trim())
-                .ok()
-        })
-        .collect()
 }

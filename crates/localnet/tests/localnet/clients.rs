@@ -345,6 +345,18 @@ async fn a_session_lives_its_life_over_rpc() {
         (1, 0, 1)
     );
     assert_eq!(tx.block_time, Some(T0));
+    // The program's event is in the log, once, as a validator prints it.
+    let OptionSerializer::Some(logs) = &meta.log_messages else {
+        panic!("logs")
+    };
+    let invoke = format!("Program {} invoke [1]", session_keys::ID);
+    assert_eq!(logs.iter().filter(|l| **l == invoke).count(), 1, "{logs:?}");
+    let events = decode::events_from_logs(logs);
+    let [decode::SessionEvent::SolTransferred(event)] = &events[..] else {
+        panic!("{events:?} in {logs:?}")
+    };
+    assert_eq!((event.owner, event.to, event.amount), (o, to, SOL / 2));
+    assert_eq!(event.window_remaining, SOL / 2);
 
     // Over the window cap: the preflight refuses it with the program's error, nothing moves.
     let hash = rpc.get_latest_blockhash().await.unwrap();

@@ -31,6 +31,7 @@ async fn bot_spends_up_to_the_window_cap_and_stops() {
     assert_eq!(report.trades, 3);
     assert_eq!(report.spent, 3 * bot::TRADE);
     assert_eq!(report.stopped_by, Some(SessionError::WindowCapExceeded));
+    assert_eq!(report.window_left, Some(bot::WINDOW_CAP - 3 * bot::TRADE));
     assert_eq!(
         client.rpc().get_balance(&market).await.unwrap(),
         3 * bot::TRADE

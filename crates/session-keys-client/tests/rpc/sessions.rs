@@ -203,6 +203,10 @@ async fn sends_with_a_compute_budget_and_decodes_program_errors() {
     );
     let outcome = client.outcome(&sig).await.unwrap();
     assert_eq!(outcome.err, None);
+    assert_eq!(
+        outcome.events.iter().map(|e| e.name()).collect::<Vec<_>>(),
+        ["SolTransferred"]
+    );
     assert!(
         outcome.logs[0].starts_with("Program ComputeBudget111111111111111111111111111111 invoke")
     );
