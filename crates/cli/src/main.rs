@@ -25,7 +25,7 @@ use std::path::PathBuf;
 
 /// Operate session-keys wallets: list, inspect, create and revoke sessions, move funds.
 #[derive(Parser, Debug)]
-#[command(name = "session-keys", version, about)]
+#[command(name = "session-keys", version)]
 pub struct Cli {
     /// JSON-RPC URL or moniker (localhost, devnet, testnet, mainnet-beta). Default: the Solana
     /// CLI config's json_rpc_url, else http://127.0.0.1:8899.
