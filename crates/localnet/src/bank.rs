@@ -5,8 +5,8 @@
 //! The thread drives a current-thread tokio runtime only while it answers a request. That
 //! matters: solana-program-test registers a new blockhash every 6.4 ms of runtime activity,
 //! and a blockhash dies after 150 of them, so a runtime that ticked on its own would expire a
-//! blockhash in about a second of wall time. Driven per request, a blockhash lives for about
-//! 150 requests or transactions, whatever the wall clock does.
+//! blockhash in about a second of wall time. Driven per request, the ticker adds at most about
+//! one blockhash per request, and idle time ages nothing.
 use crate::rpc::{self, Args};
 use jsonrpc_core::{Error, Params, Result};
 use serde_json::{json, Value};

@@ -42,8 +42,11 @@
 //!   transactions sent to this localnet (no memos, no rewards).
 //! - **Clock.** The Clock sysvar's unix time follows the machine's clock until
 //!   `localnet_setClock` freezes it (see below). Slots advance by one per transaction.
-//! - **Blockhashes** stay valid for about 150 requests or transactions (the bank's
-//!   150-blockhash window), whatever the wall clock does.
+//! - **Blockhashes** age with activity, not with wall time: the bank keeps the last 150, each
+//!   transaction adds one (its new slot) and solana-program-test adds one per 6.4 ms of
+//!   request handling (at most about one per request). A blockhash fetched before a burst
+//!   survives a few dozen fetch-send-confirm rounds (about 45 measured), or any idle time;
+//!   fetch a fresh one per transaction, as on a real cluster.
 //! - `simulateTransaction` returns logs, error, units, return data, the fee, loaded addresses
 //!   and (with `innerInstructions: true`) inner instructions, but not post-simulation
 //!   `accounts` (refused with -32602). `getTransaction` supports `json`, `base64` and `base58`,

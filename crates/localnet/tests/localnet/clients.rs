@@ -782,3 +782,37 @@ async fn pubsub_confirms_signatures_and_reports_slots() {
         .unwrap();
     assert!(late.next().await.is_some());
 }
+
+#[tokio::test]
+async fn a_blockhash_outlives_idle_time_and_dozens_of_transactions() {
+    let net = Localnet::start(0).unwrap();
+    let rpc = client(net.url());
+    let processed = CommitmentConfig::processed();
+    let (first, _) = rpc
+        .get_latest_blockhash_with_commitment(processed)
+        .await
+        .unwrap();
+    // Wall time alone does not age it: the bank only ticks while it answers.
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    assert!(rpc.is_blockhash_valid(&first, processed).await.unwrap());
+    // Each transaction moves to a new slot; each request may add a tick's blockhash. Thirty
+    // fetch-send-confirm rounds stay well inside the 150-blockhash window.
+    for _ in 0..30 {
+        let hash = rpc.get_latest_blockhash().await.unwrap();
+        let payer = rpc
+            .request_airdrop(&Pubkey::new_unique(), SOL)
+            .await
+            .unwrap();
+        assert!(rpc.confirm_transaction(&payer).await.unwrap());
+        assert!(rpc.is_blockhash_valid(&hash, processed).await.unwrap());
+    }
+    assert!(rpc.is_blockhash_valid(&first, processed).await.unwrap());
+    let (latest, _) = rpc
+        .get_latest_blockhash_with_commitment(processed)
+        .await
+        .unwrap();
+    assert_ne!(
+        latest, first,
+        "every transaction moves to a new slot and blockhash"
+    );
+}
