@@ -226,3 +226,44 @@ async fn unsigned_and_mis_signed_transactions_are_refused() {
         "still serving"
     );
 }
+
+#[tokio::test]
+async fn pubsub_answers_bad_messages_with_errors() {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+    let net = Localnet::start(0).unwrap();
+    let (mut ws, _) = tokio_tungstenite::connect_async(net.ws_url())
+        .await
+        .unwrap();
+    let mut ask = async |text: &str| -> Value {
+        ws.send(Message::text(text.to_owned())).await.unwrap();
+        loop {
+            if let Message::Text(t) = ws.next().await.unwrap().unwrap() {
+                return serde_json::from_str(t.as_str()).unwrap();
+            }
+        }
+    };
+    assert_eq!(error_code(&ask("{not json").await), -32700);
+    assert_eq!(
+        error_code(&ask(r#"{"jsonrpc":"2.0","id":1}"#).await),
+        -32600
+    );
+    let unknown = ask(r#"{"jsonrpc":"2.0","id":2,"method":"blockSubscribe","params":[]}"#).await;
+    assert_eq!(
+        (error_code(&unknown), unknown["id"].as_i64()),
+        (-32601, Some(2))
+    );
+    let bad =
+        ask(r#"{"jsonrpc":"2.0","id":3,"method":"signatureSubscribe","params":["xyz"]}"#).await;
+    assert_eq!(error_code(&bad), -32602);
+    let gone = ask(r#"{"jsonrpc":"2.0","id":4,"method":"slotUnsubscribe","params":[99]}"#).await;
+    assert_eq!(error_code(&gone), -32602);
+    // Still serving: a subscription and its unsubscribe work.
+    let sub = ask(r#"{"jsonrpc":"2.0","id":5,"method":"slotSubscribe"}"#).await;
+    let id = sub["result"].as_u64().unwrap();
+    let done = ask(&format!(
+        r#"{{"jsonrpc":"2.0","id":6,"method":"slotUnsubscribe","params":[{id}]}}"#
+    ))
+    .await;
+    assert_eq!(done["result"], true);
+}
