@@ -7,9 +7,14 @@
 //! - [`decode`]: account, event (from transaction logs) and error-code decoding, and
 //!   remaining-allowance helpers.
 //! - [`tx`]: a session-signed transaction in one call.
+//! - `rpc` (feature `rpc`): async use over JSON-RPC for bots: fetch, list and classify
+//!   sessions, remaining allowances, sending with a compute budget or in v0 transactions with
+//!   lookup tables, program errors decoded. `examples/bot.rs` shows a bot loop.
 pub mod decode;
 pub mod ix;
 pub mod pda;
+#[cfg(feature = "rpc")]
+pub mod rpc;
 pub mod scope;
 pub mod tx;
 

@@ -1,0 +1,154 @@
+//! `session-keys`: the operator CLI of the session-keys program.
+//!
+//! ```text
+//! session-keys list                         # the keypair owner's sessions and their state
+//! session-keys show --key <SESSION_KEY>     # one session: scope, caps, what is left
+//! session-keys create --key <KEY> --scope scope.toml
+//! session-keys revoke --key <KEY>
+//! session-keys revoke-all                   # incident response: every session, now
+//! session-keys close-stale                  # close expired/revoked sessions, rent back
+//! session-keys deposit 1.5                  # SOL into the vault (--mint M for tokens)
+//! session-keys withdraw 1.5                 # SOL out of the vault (--mint M for tokens)
+//! ```
+//! Global options: `--url` (or `-u`: a URL or `localhost`/`devnet`/`testnet`/`mainnet-beta`),
+//! `--keypair` (`-k`), both defaulting to the Solana CLI's config and `~/.config/solana/id.json`;
+//! `--output json`; `--yes` (`-y`) to skip the confirmation of destructive commands.
+//! Exit status: 0 on success, 1 on any error (with a readable message on stderr), 2 on usage
+//! errors.
+mod amount;
+mod commands;
+mod config;
+mod scope_file;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// Operate session-keys wallets: list, inspect, create and revoke sessions, move funds.
+#[derive(Parser, Debug)]
+#[command(name = "session-keys", version)]
+pub struct Cli {
+    /// JSON-RPC URL or moniker (localhost, devnet, testnet, mainnet-beta). Default: the Solana
+    /// CLI config's json_rpc_url, else http://127.0.0.1:8899.
+    #[arg(long, short = 'u', global = true)]
+    pub url: Option<String>,
+    /// Signer keypair file. Default: the Solana CLI config's keypair_path, else
+    /// ~/.config/solana/id.json.
+    #[arg(long, short = 'k', global = true)]
+    pub keypair: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, short = 'o', global = true, value_enum, default_value_t = Output::Text)]
+    pub output: Output,
+    /// Do not ask for confirmation before destructive commands.
+    #[arg(long, short = 'y', global = true)]
+    pub yes: bool,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Output format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Output {
+    /// Human-readable text.
+    Text,
+    /// One JSON document on stdout.
+    Json,
+}
+
+/// The commands.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// List an owner's sessions with their state (live, expired, revoked, exhausted).
+    List {
+        /// Owner (default: the keypair's public key).
+        #[arg(long)]
+        owner: Option<String>,
+    },
+    /// Show one session: scope, caps, spent and what is left.
+    Show {
+        /// The session account's address (or give --key).
+        address: Option<String>,
+        /// The session key (with the owner, default: the keypair's public key).
+        #[arg(long)]
+        key: Option<String>,
+        /// Owner (default: the keypair's public key).
+        #[arg(long)]
+        owner: Option<String>,
+    },
+    /// Create a session for a session key, scope from a TOML or JSON file (human amounts).
+    Create {
+        /// The session key's public key.
+        #[arg(long)]
+        key: String,
+        /// Scope file (.toml or .json); see the README for its keys.
+        #[arg(long)]
+        scope: PathBuf,
+    },
+    /// Revoke one session now (closes it, rent back to its payer). Signed by the owner or the
+    /// session key.
+    Revoke {
+        /// The session key.
+        #[arg(long)]
+        key: String,
+        /// Owner (default: the keypair's public key; give it when the keypair is the session
+        /// key).
+        #[arg(long)]
+        owner: Option<String>,
+    },
+    /// Incident response: revoke every session of the keypair's owner in one transaction, and
+    /// the vault's delegation on the owner's token accounts.
+    RevokeAll,
+    /// Close every expired or revoked session of an owner; rent goes back to each payer.
+    CloseStale {
+        /// Owner (default: the keypair's public key). Anyone may close dead sessions.
+        #[arg(long)]
+        owner: Option<String>,
+    },
+    /// Deposit SOL (or tokens with --mint) from the keypair into its vault.
+    Deposit {
+        /// Amount in SOL, or in the mint's units.
+        amount: String,
+        /// Token mint (default: SOL).
+        #[arg(long)]
+        mint: Option<String>,
+        /// Source token account (default: the owner's associated token account).
+        #[arg(long)]
+        from: Option<String>,
+    },
+    /// Withdraw SOL (or tokens with --mint) from the keypair's vault.
+    Withdraw {
+        /// Amount in SOL, or in the mint's units.
+        amount: String,
+        /// Token mint (default: SOL).
+        #[arg(long)]
+        mint: Option<String>,
+        /// Destination (default: the owner, or its associated token account).
+        #[arg(long)]
+        to: Option<String>,
+    },
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let rt = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            std::process::exit(1);
+        }
+    };
+    let output = cli.output;
+    match rt.block_on(commands::run(cli)) {
+        Ok(report) => match output {
+            Output::Json => println!("{}", report.json),
+            Output::Text => print!("{}", report.text),
+        },
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::exit(1);
+        }
+    }
+}

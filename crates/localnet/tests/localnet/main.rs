@@ -1,0 +1,7 @@
+//! Localnet tests, one binary: clients no one here wrote (`RpcClient`, `PubsubClient`), bad
+//! input, and the `localnet` binary itself.
+#![allow(deprecated)]
+mod binary;
+mod clients;
+mod common;
+mod errors;
