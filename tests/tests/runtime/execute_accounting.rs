@@ -61,23 +61,25 @@ async fn vault_account_with_excess_lamports(env: &mut TestEnv) -> (Pubkey, Pubke
     (vault, mint, account)
 }
 
+/// A session that may call the hostile target, with caps on `mint` and, if given, on SOL.
+fn hostile_grant(mint: Pubkey, sol: Option<u64>) -> client::CreateSessionArgs {
+    let scope = Scope::until(START + 60)
+        .mint(mint, caps(TOKEN))
+        .program(program(hostile_target::ID));
+    match sol {
+        Some(cap) => scope.sol(caps(cap)),
+        None => scope,
+    }
+    .build(START)
+    .unwrap()
+}
+
 #[tokio::test]
 async fn excess_lamports_of_a_vault_token_account_are_charged_like_vault_sol() {
     let mut env = TestEnv::new().await;
     let (vault, mint, account) = vault_account_with_excess_lamports(&mut env).await;
     let thief = Pubkey::new_unique();
-    let grant = |sol: Option<u64>| {
-        let scope = Scope::until(START + 60)
-            .mint(mint, caps(TOKEN))
-            .program(program(hostile_target::ID));
-        match sol {
-            Some(cap) => scope.sol(caps(cap)),
-            None => scope,
-        }
-        .build(START)
-        .unwrap()
-    };
-    env.create_session(grant(None)).await.unwrap();
+    env.create_session(hostile_grant(mint, None)).await.unwrap();
     let rich = env.lamports(&account).await;
     let steal = hostile::withdraw_excess_lamports(&vault, &account, &mint, &thief);
     // No SOL allowance: refused, nothing moved.
@@ -88,7 +90,9 @@ async fn excess_lamports_of_a_vault_token_account_are_charged_like_vault_sol() {
 
     // With a SOL allowance it is spending like any other, charged to the lamport.
     env.revoke_own_session().await;
-    env.create_session(grant(Some(SOL))).await.unwrap();
+    env.create_session(hostile_grant(mint, Some(SOL)))
+        .await
+        .unwrap();
     env.execute(&[steal]).await.unwrap();
     assert_eq!(env.lamports(&thief).await, SOL / 2);
     assert_eq!(env.lamports(&account).await, rich - SOL / 2);
@@ -122,20 +126,9 @@ async fn closing_and_recreating_the_vaults_token_account_is_charged_to_sol() {
     let rent = rich - SOL / 2;
     let thief = Pubkey::new_unique();
     let attack = hostile::close_and_recreate(&vault, &mint, &thief);
-    let grant = |sol: Option<u64>| {
-        let scope = Scope::until(START + 60)
-            .mint(mint, caps(TOKEN))
-            .program(program(hostile_target::ID));
-        match sol {
-            Some(cap) => scope.sol(caps(cap)),
-            None => scope,
-        }
-        .build(START)
-        .unwrap()
-    };
     // Same address, same token state afterwards; the lamports are gone: no SOL allowance, no
     // attack.
-    env.create_session(grant(None)).await.unwrap();
+    env.create_session(hostile_grant(mint, None)).await.unwrap();
     let r = env.execute(std::slice::from_ref(&attack)).await;
     assert_session_error(r, SessionError::SolNotInScope);
     assert_eq!(env.lamports(&ata).await, rich);
@@ -144,7 +137,9 @@ async fn closing_and_recreating_the_vaults_token_account_is_charged_to_sol() {
     // With an allowance, the session pays for everything the thief got: the account's
     // lamports, of which the vault re-funded the rent.
     env.revoke_own_session().await;
-    env.create_session(grant(Some(SOL))).await.unwrap();
+    env.create_session(hostile_grant(mint, Some(SOL)))
+        .await
+        .unwrap();
     env.execute(&[attack]).await.unwrap();
     assert_eq!(env.lamports(&thief).await, rich);
     assert_eq!(env.lamports(&ata).await, rent);
