@@ -5,6 +5,14 @@
  * starts; a clock going backwards never reopens an older window.
  */
 import type { Allowance } from "./generated";
+import { programErrorFromCode, type ProgramError } from "./errors";
+
+/** Error codes of the caps (stable: the program's codes are append-only). */
+const ZERO_AMOUNT = 6026;
+const PER_INSTRUCTION_CAP_EXCEEDED = 6015;
+const WINDOW_CAP_EXCEEDED = 6016;
+const LIFETIME_CAP_EXCEEDED = 6017;
+const fail = (code: number): Charge => ({ ok: false, error: programErrorFromCode(code)! });
 
 const U64_MAX = (1n << 64n) - 1n;
 const I64_MIN = -(1n << 63n);
@@ -48,15 +56,15 @@ export function available(a: Allowance, now: bigint): bigint {
 }
 
 /** Outcome of charging an amount: the allowance after it, or the name of the cap it breaks. */
-export type Charge = { ok: true; next: Allowance } | { ok: false; error: string };
+export type Charge = { ok: true; next: Allowance } | { ok: false; error: ProgramError };
 
 /**
  * The allowance after moving `amount` at `now`, or the first cap it breaks, in the program's
  * order: zero amount, per-instruction, window, lifetime.
  */
 export function charged(a: Allowance, amount: bigint, now: bigint): Charge {
-  if (amount === 0n) return { ok: false, error: "ZeroAmount" };
-  if (amount > a.perTxCap) return { ok: false, error: "PerTransactionCapExceeded" };
+  if (amount === 0n) return fail(ZERO_AMOUNT);
+  if (amount > a.perTxCap) return fail(PER_INSTRUCTION_CAP_EXCEEDED);
   const next: Allowance = { ...a };
   if (a.windowSecs !== 0) {
     const start = windowStart(now, a.windowSecs);
@@ -65,11 +73,11 @@ export function charged(a: Allowance, amount: bigint, now: bigint): Charge {
       next.windowSpent = 0n;
     }
     const spent = next.windowSpent + amount;
-    if (spent > U64_MAX || spent > a.windowCap) return { ok: false, error: "WindowCapExceeded" };
+    if (spent > U64_MAX || spent > a.windowCap) return fail(WINDOW_CAP_EXCEEDED);
     next.windowSpent = spent;
   }
   const spent = next.spent + amount;
-  if (spent > U64_MAX || spent > a.lifetimeCap) return { ok: false, error: "LifetimeCapExceeded" };
+  if (spent > U64_MAX || spent > a.lifetimeCap) return fail(LIFETIME_CAP_EXCEEDED);
   next.spent = spent;
   return { ok: true, next };
 }

@@ -11,8 +11,17 @@
  *   .build(now);
  * ```
  */
-import type { Address, ReadonlyUint8Array } from "@solana/kit";
-import { ArgKind, CmpOp, type CreateSessionInstructionDataArgs } from "./generated";
+import { isOption, isSome, type Address, type OptionOrNullable, type ReadonlyUint8Array } from "@solana/kit";
+import {
+  ArgKind,
+  CmpOp,
+  type CapsArgs,
+  type CapsArgsArgs,
+  type CreateSessionInstructionData,
+  type CreateSessionInstructionDataArgs,
+  type InstructionRuleArgs,
+  type WindowArgsArgs,
+} from "./generated";
 import {
   MAX_ACCOUNT_RULES,
   MAX_ARG_RULES,
@@ -242,8 +251,9 @@ export class Scope {
   }
   /** Checks every rule the program checks, as of unix time `now`, and returns the arguments. */
   build(now: Amount): CreateSessionArgs {
-    checkScope(this.spec, now);
-    return this.buildUnchecked();
+    const args = this.buildUnchecked();
+    checkCreateSessionArgs(args, now);
+    return args;
   }
   /** The arguments without any check (to test what the program itself refuses). */
   buildUnchecked(): CreateSessionArgs {
@@ -296,14 +306,25 @@ function toArgs(s: ScopeSpec): CreateSessionArgs {
 
 const hasDuplicates = (items: readonly string[]) => new Set(items).size !== items.length;
 
-function checkCaps(c: Caps): void {
-  if (BigInt(c.lifetime) === 0n || (c.perInstruction !== undefined && BigInt(c.perInstruction) === 0n)) refuse("ZeroCap");
-  if (c.window && (c.window.seconds === 0 || BigInt(c.window.cap) === 0n)) refuse("InvalidWindow");
+/** The value of an `Option`, a nullable or an undefined (kit accepts all three). */
+function opt<T>(v: OptionOrNullable<T> | undefined): T | null {
+  if (v === null || v === undefined) return null;
+  if (isOption(v)) return isSome(v) ? v.value : null;
+  return v as T;
 }
 
-function checkRule(r: InstructionRuleSpec): void {
+type AnyCaps = CapsArgsArgs | CapsArgs;
+
+function checkCaps(c: AnyCaps): void {
+  const perTx = opt<number | bigint>(c.perTx);
+  if (BigInt(c.lifetime) === 0n || (perTx !== null && BigInt(perTx) === 0n)) refuse("ZeroCap");
+  const w = opt<WindowArgsArgs>(c.window);
+  if (w && (w.seconds === 0 || BigInt(w.cap) === 0n)) refuse("InvalidWindow");
+}
+
+function checkRule(r: InstructionRuleArgs): void {
   if (r.args.length > MAX_ARG_RULES || r.accounts.length > MAX_ACCOUNT_RULES) refuse("TooManyRules");
-  const lenOk = r.discriminator.length >= 1 && r.discriminator.length <= MAX_DISCRIMINATOR_LEN;
+  const lenOk = r.discriminatorLen >= 1 && r.discriminatorLen <= MAX_DISCRIMINATOR_LEN;
   const accountsOk = r.accounts.every((a) => a.keys.length >= 1 && a.keys.length <= MAX_ACCOUNT_KEYS);
   if (!lenOk || !accountsOk) refuse("InvalidScopeRule");
   for (const a of r.args) {
@@ -316,29 +337,35 @@ function checkRule(r: InstructionRuleSpec): void {
   }
 }
 
-/** Throws the `ScopeError` the program would answer `create_session` with, if any. */
-export function checkScope(s: ScopeSpec, nowIn: Amount): void {
+/**
+ * Throws the `ScopeError` the program would answer these `create_session` arguments with at
+ * unix time `now`, checking in the program's order (`CreateSessionArgs::check`). Accepts the
+ * builder's output and decoded instruction data alike.
+ */
+export function checkCreateSessionArgs(args: CreateSessionArgs | CreateSessionInstructionData, nowIn: Amount): void {
   const now = BigInt(nowIn);
-  const expiresAt = BigInt(s.expiresAt);
+  const expiresAt = BigInt(args.expiresAt);
   if (expiresAt <= now) refuse("ExpiryInPast");
   const latest = now + BigInt(MAX_SESSION_DURATION);
   if (latest > I64_MAX) refuse("MathOverflow");
   if (expiresAt > latest) refuse("ExpiryTooFar");
-  if (!s.sol && s.mints.length === 0 && s.programs.length === 0) refuse("EmptyScope");
-  if (s.mints.length > MAX_MINTS) refuse("TooManyMints");
-  if (s.destinations.length > MAX_DESTINATIONS) refuse("TooManyDestinations");
-  if (new TextEncoder().encode(s.label).length > MAX_LABEL_LEN) refuse("LabelTooLong");
-  if (hasDuplicates(s.mints.map((m) => m.mint))) refuse("DuplicateMint");
-  if (hasDuplicates(s.destinations)) refuse("DuplicateDestination");
-  if (s.programs.length > MAX_PROGRAMS) refuse("TooManyPrograms");
-  const ids = s.programs.map((p) => p.programId);
+  const sol = opt<AnyCaps>(args.sol);
+  if (!sol && args.mints.length === 0 && args.programs.length === 0) refuse("EmptyScope");
+  if (args.mints.length > MAX_MINTS) refuse("TooManyMints");
+  if (args.destinations.length > MAX_DESTINATIONS) refuse("TooManyDestinations");
+  if (new TextEncoder().encode(args.label).length > MAX_LABEL_LEN) refuse("LabelTooLong");
+  if (hasDuplicates(args.mints.map((m) => m.mint))) refuse("DuplicateMint");
+  if (hasDuplicates(args.destinations)) refuse("DuplicateDestination");
+  if (args.programs.length > MAX_PROGRAMS) refuse("TooManyPrograms");
+  const ids = args.programs.map((p) => p.programId);
   if (hasDuplicates(ids)) refuse("DuplicateProgram");
   if (ids.some((id) => REFUSED_TARGETS.includes(id))) refuse("RefusedTarget");
-  for (const p of s.programs) {
+  for (const p of args.programs) {
     if (p.instructions.length > MAX_INSTRUCTION_RULES) refuse("TooManyRules");
     p.instructions.forEach(checkRule);
   }
-  if (s.maxUses === 0 || (s.delegateAmount !== undefined && BigInt(s.delegateAmount) === 0n)) refuse("ZeroCap");
-  if (s.sol) checkCaps(s.sol);
-  s.mints.forEach((m) => checkCaps(m.caps));
+  const delegate = opt<number | bigint>(args.delegateAmount);
+  if (opt<number>(args.maxUses) === 0 || (delegate !== null && BigInt(delegate) === 0n)) refuse("ZeroCap");
+  if (sol) checkCaps(sol);
+  args.mints.forEach((m) => checkCaps(m.caps));
 }
