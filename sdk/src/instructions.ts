@@ -146,8 +146,8 @@ export function systemTransferInstruction(from: TransactionSigner, to: Address, 
   return Object.freeze({
     programAddress: SYSTEM_PROGRAM_ADDRESS,
     accounts: [
-      { address: from.address, role: AccountRole.WRITABLE_SIGNER, signer: from },
-      { address: to, role: AccountRole.WRITABLE },
+      { address: from.address, role: AccountRole.WRITABLE_SIGNER as const, signer: from },
+      { address: to, role: AccountRole.WRITABLE as const },
     ],
     data,
   });
