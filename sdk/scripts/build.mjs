@@ -9,7 +9,7 @@
 // and prints the gzipped size of a "create a session" bundle (`--size` alone only measures).
 import { build } from "esbuild";
 import { spawnSync } from "node:child_process";
-import { readdirSync, rmSync, readFileSync } from "node:fs";
+import { cpSync, readdirSync, rmSync, readFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
@@ -57,6 +57,8 @@ if (!sizeOnly) {
     packages: "external",
   });
   await build({ ...common, entryPoints: [join(root, "web/app.ts")], outfile: join(dist, "web/app.js"), format: "esm", platform: "browser", minify: true });
+  await build({ ...common, entryPoints: [join(root, "web/test-wallet.ts")], outfile: join(dist, "web/test-wallet.js"), format: "iife", platform: "browser" });
+  cpSync(join(root, "web/index.html"), join(dist, "web/index.html"));
   const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
   const t = spawnSync(process.execPath, [tsc, "-p", "tsconfig.types.json"], { encoding: "utf8" });
   // The one known error of Codama's plugin (see scripts/typecheck.mjs) does not stop emission.

@@ -125,6 +125,8 @@ export class SessionWallet {
     sponsor?: TransactionSigner;
     topUpLamports?: bigint;
     delegate?: TokenAccountRef;
+    /** Instructions signed in the same prompt, before `create_session` (e.g. a `deposit_sol`). */
+    before?: readonly Instruction[];
   }): Promise<Sent> {
     if (p.ownerSigner.address !== this.owner) throw new Error("ownerSigner is not this wallet's owner");
     let args: CreateSessionArgs;
@@ -148,12 +150,12 @@ export class SessionWallet {
         createTransactionMessage({ version: 0 }),
         (m) => setTransactionMessageFeePayerSigner(feePayer, m),
         (m) => setTransactionMessageLifetimeUsingBlockhash(blockhash, m),
-        (m) => appendTransactionMessageInstructions([ix], m),
+        (m) => appendTransactionMessageInstructions([...(p.before ?? []), ix], m),
       );
       const signature = getBase58Decoder().decode(await signAndSendTransactionMessageWithSigners(message)) as Signature;
       return await confirm(this.rpc, signature);
     }
-    return await signAndSend(this.rpc, feePayer, [ix]);
+    return await signAndSend(this.rpc, feePayer, [...(p.before ?? []), ix]);
   }
 
   /** This key's session on chain, or `null` (never granted, or closed). */
