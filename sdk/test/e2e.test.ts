@@ -1,0 +1,164 @@
+// End to end against localnet (the programs behind Solana JSON-RPC): grant, transfer, execute,
+// an over-cap refusal decoded to its name, listing, revoke, revoke-all, and expiry by moving
+// the chain's clock. Every client call is standard RPC, so these run unchanged against a
+// validator.
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { generateKeyPairSigner, lamports, type Address, type KeyPairSigner } from "@solana/kit";
+import * as sdk from "../src/index";
+import { buyItem, createPlayer, decodePlayer, gameScope, movePlayer, playerPda, treasuryPda } from "../web/game";
+import { localnetMissing, startLocalnet, type Localnet } from "./localnet";
+import { getBase64Encoder } from "@solana/kit";
+
+const SOL = 1_000_000_000n;
+const missing = localnetMissing();
+let net: Localnet;
+let owner: KeyPairSigner;
+const APP = "e2e";
+const storage = sdk.memoryKeyStore();
+
+before(async () => {
+  if (missing) return;
+  net = await startLocalnet();
+  owner = await generateKeyPairSigner();
+  await sdk.confirm(net.rpc, await net.rpc.requestAirdrop(owner.address, lamports(10n * SOL)).send());
+});
+
+after(async () => {
+  await net?.stop();
+});
+
+const skip = missing ?? false;
+
+async function chainNow() {
+  return await sdk.chainTime(net.rpc);
+}
+
+async function openWallet(app = APP): Promise<sdk.SessionWallet> {
+  return await sdk.SessionWallet.open({ rpc: net.rpc, owner: owner.address, app, storage });
+}
+
+async function balance(a: Address) {
+  return (await net.rpc.getBalance(a, { commitment: "confirmed" }).send()).value;
+}
+
+test("grant, transfer SOL within caps, play through execute, refuse over the cap by name", { skip }, async () => {
+  const wallet = await openWallet();
+  const now = await chainNow();
+  const destination = (await generateKeyPairSigner()).address;
+  const deposit = await sdk.getDepositSolInstructionAsync({ owner, amount: 2n * SOL });
+  const grant = await wallet.grant({
+    ownerSigner: owner,
+    scope: sdk
+      .scope(now + 3600n)
+      .sol(sdk.caps(SOL / 10n).perInstruction(60_000_000n))
+      .program(await gameScope(50_000_000n))
+      .label("e2e game"),
+    topUpLamports: 20_000_000n,
+    before: [deposit],
+  });
+  assert.deepEqual(
+    grant.events.map((e) => e.name),
+    ["SolDeposited", "SessionCreated"],
+    "events from the transaction's logs",
+  );
+  const created = grant.events[1]!;
+  assert.ok(created.name === "SessionCreated");
+  assert.equal(created.data.sessionKey, wallet.address);
+  assert.equal(created.data.topUpLamports, 20_000_000n);
+  assert.equal(await balance(wallet.address), 20_000_000n, "the key got its fee top-up");
+  assert.equal(await wallet.status(), "live");
+  assert.ok(await wallet.isLive());
+
+  // transfer_sol, signed by the session key alone.
+  const sent = await wallet.transferSol(destination, 1_000_000n);
+  assert.equal(await balance(destination), 1_000_000n);
+  const ev = sent.events[0]!;
+  assert.ok(ev.name === "SolTransferred");
+  assert.equal(ev.data.amount, 1_000_000n);
+  assert.equal(ev.data.lifetimeRemaining, SOL / 10n - 1_000_000n);
+
+  // execute: the vault creates the player, moves it and buys an item.
+  const [vault] = await sdk.findVaultPda({ owner: owner.address });
+  await wallet.execute([await createPlayer(vault)]);
+  await wallet.execute([await movePlayer(vault, 3, -2), await buyItem(vault, 7, 20_000_000n)]);
+  const info = await net.rpc.getAccountInfo(await playerPda(vault), { encoding: "base64" }).send();
+  const player = decodePlayer(new Uint8Array(getBase64Encoder().encode(info.value!.data[0])));
+  assert.deepEqual([player.x, player.y, player.items], [3, -2, 1]);
+  assert.equal(await balance(await treasuryPda()), 20_000_000n);
+
+  // Over the per-instruction cap: refused in preflight, decoded to the program's error.
+  await assert.rejects(wallet.transferSol(destination, 60_000_001n), (e: unknown) => {
+    assert.ok(e instanceof sdk.TransactionFailedError, String(e));
+    assert.equal(e.programError?.code, 6015);
+    assert.match(e.programError!.name, /^Per(Transaction|Instruction)CapExceeded$/);
+    assert.ok(e.logs.length > 0, "the simulation's logs come with the error");
+    return true;
+  });
+  // Over the buy_item argument rule (price ≤ 0.05 SOL).
+  await assert.rejects(wallet.execute([await buyItem(vault, 7, 50_000_001n)]), (e: unknown) => {
+    assert.ok(e instanceof sdk.TransactionFailedError);
+    assert.equal(e.programError?.name, "ArgumentRuleViolated");
+    return true;
+  });
+
+  // The allowance the UI shows matches the chain.
+  const s = (await wallet.session())!;
+  assert.ok(s.sol.__option === "Some");
+  const r = sdk.remaining(s.sol.value, await chainNow());
+  assert.equal(r.perInstruction, 60_000_000n);
+  assert.equal(r.lifetime, SOL / 10n - s.sol.value.spent);
+});
+
+test("listing classifies an owner's sessions; revoke closes one and sweeps its key", { skip }, async () => {
+  const a = await openWallet("list-a");
+  const b = await openWallet("list-b");
+  const now = await chainNow();
+  for (const w of [a, b]) {
+    await w.grant({ ownerSigner: owner, scope: sdk.scope(now + 600n).sol(sdk.caps(SOL / 100n)).label(w.app), topUpLamports: 10_000_000n });
+  }
+  const listed = await sdk.listSessions(net.rpc, owner.address, await chainNow());
+  const mine = listed.sessions.filter((s) => [a.address, b.address].includes(s.session.sessionKey));
+  assert.equal(mine.length, 2);
+  assert.ok(mine.every((s) => s.status === "live"));
+  assert.ok(listed.wallet, "the owner's wallet account exists");
+
+  const ownerBefore = await balance(owner.address);
+  const keyB = b.address;
+  const revoked = await b.revoke();
+  assert.ok(revoked);
+  assert.deepEqual(revoked.events.map((e) => e.name), ["SessionRevoked"]);
+  assert.equal(await sdk.fetchSessionByKey(net.rpc, owner.address, keyB), null, "closed");
+  assert.equal(await balance(keyB), 0n, "nothing left on the key");
+  assert.ok((await balance(owner.address)) > ownerBefore, "the leftover lamports went to the owner");
+  assert.equal(await storage.get("list-b", owner.address), null, "the key is forgotten");
+  const after = await sdk.listSessions(net.rpc, owner.address, await chainNow());
+  assert.ok(!after.sessions.some((s) => s.session.sessionKey === keyB));
+
+  // revoke_all_sessions: every session of the owner is revoked by nonce.
+  await sdk.signAndSend(net.rpc, owner, [await sdk.revokeAllSessionsInstruction({ owner })]);
+  assert.equal(await a.status(), "revoked");
+  const classified = sdk.classifySessions((await sdk.listSessions(net.rpc, owner.address, await chainNow())).sessions);
+  assert.equal(classified.live.length, 0);
+  assert.ok(classified.revoked.some((s) => s.session.sessionKey === a.address));
+});
+
+test("a session expires when the chain's clock passes its expiry", { skip }, async () => {
+  const w = await openWallet("expiry");
+  const now = await chainNow();
+  await w.grant({ ownerSigner: owner, scope: sdk.scope(now + 120n).sol(sdk.caps(SOL / 100n)), topUpLamports: 10_000_000n });
+  const fired: bigint[] = [];
+  const cancel = await w.onBeforeExpiry(119, (at) => fired.push(at));
+  assert.equal(await w.status(), "live");
+  await net.setClock({ unixTimestamp: Number(now + 120n) });
+  assert.equal(await w.status(), "expired");
+  await assert.rejects(w.transferSol(owner.address, 1n), (e: unknown) => {
+    assert.ok(e instanceof sdk.TransactionFailedError);
+    assert.equal(e.programError?.name, "SessionExpired");
+    return true;
+  });
+  await new Promise((r) => setTimeout(r, 1500));
+  assert.deepEqual(fired, [now + 120n], "the before-expiry callback ran");
+  cancel();
+  await net.setClock({ wallClock: true });
+});
