@@ -36,6 +36,7 @@ export { SessionWallet, scope, caps, program, instruction, walletStandardSigner 
     define,
     write: false,
     metafile: true,
+    tsconfig: join(root, "tsconfig.esbuild.json"),
   });
   const bytes = r.outputFiles[0].contents;
   return { raw: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length };
@@ -43,7 +44,7 @@ export { SessionWallet, scope, caps, program, instruction, walletStandardSigner 
 
 if (!sizeOnly) {
   rmSync(dist, { recursive: true, force: true });
-  const common = { bundle: true, sourcemap: true, target: "es2022", define, logLevel: "warning" };
+  const common = { bundle: true, sourcemap: true, target: "es2022", define, logLevel: "warning", tsconfig: join(root, "tsconfig.esbuild.json") };
   await build({ ...common, entryPoints: [join(root, "src/index.ts")], outfile: join(dist, "index.js"), format: "esm", platform: "neutral", packages: "external" });
   await build({ ...common, entryPoints: [join(root, "src/index.ts")], outfile: join(dist, "index.cjs"), format: "cjs", platform: "neutral", packages: "external" });
   const tests = readdirSync(join(root, "test")).filter((f) => f.endsWith(".test.ts"));

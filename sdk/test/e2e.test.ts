@@ -162,3 +162,15 @@ test("a session expires when the chain's clock passes its expiry", { skip }, asy
   cancel();
   await net.setClock({ wallClock: true });
 });
+
+test("migrations/deploy.ts runs with the SDK's dependencies and finds the program", { skip }, async () => {
+  const { spawnSync } = await import("node:child_process");
+  const { fileURLToPath } = await import("node:url");
+  const script = fileURLToPath(new URL("../../scripts/run-migration.mjs", import.meta.url));
+  const r = spawnSync(process.execPath, [script, "--url", net.url, "--owner", owner.address], { encoding: "utf8" });
+  assert.equal(r.status, 0, r.stderr);
+  const [vault] = await sdk.findVaultPda({ owner: owner.address });
+  assert.match(r.stdout, new RegExp(`session-keys live at ${sdk.SESSION_KEYS_PROGRAM_ADDRESS}`));
+  assert.match(r.stdout, new RegExp(`vault   ${vault}`));
+  assert.match(r.stdout, /session \S+ (live|revoked|expired|exhausted) /);
+});
