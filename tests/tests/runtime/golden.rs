@@ -6,6 +6,7 @@
 //! `UPDATE_GOLDEN=1 cargo test -p session-keys-tests golden` after an intended change.
 use anchor_lang::Discriminator;
 use serde_json::{json, Value};
+use session_keys::instructions::MintCapsArgs;
 use session_keys::policy::CmpOp;
 use session_keys_tests::{
     client::{
@@ -16,7 +17,6 @@ use session_keys_tests::{
     targets::game,
     TestEnv, SOL, START, TOKEN,
 };
-use session_keys::instructions::MintCapsArgs;
 use solana_sdk::{instruction::Instruction, pubkey::Pubkey, signature::Keypair, signer::Signer};
 
 fn hex(bytes: &[u8]) -> String {
@@ -291,7 +291,9 @@ fn allowance_vectors() -> Vec<Value> {
 /// instruction data: a valid scope and one mutation per rule, plus combinations for the order.
 fn scope_vectors() -> Vec<Value> {
     use anchor_lang::InstructionData;
-    use session_keys::{constants::MAX_SESSION_DURATION, instructions::CreateSessionArgs, policy::ArgKind};
+    use session_keys::{
+        constants::MAX_SESSION_DURATION, instructions::CreateSessionArgs, policy::ArgKind,
+    };
     let now = START;
     let base = || {
         Scope::until(now + 3600)
@@ -315,83 +317,253 @@ fn scope_vectors() -> Vec<Value> {
     let mut cases: Vec<(&str, i64, Mutation)> = vec![
         ("valid", now, Box::new(move |_| {})),
         ("expiry now", now, Box::new(move |a| a.expires_at = now)),
-        ("expiry past", now, Box::new(move |a| a.expires_at = now - 1)),
-        ("expiry at the limit", now, Box::new(move |a| a.expires_at = now + MAX_SESSION_DURATION)),
-        ("expiry too far", now, Box::new(move |a| a.expires_at = now + MAX_SESSION_DURATION + 1)),
-        ("clock near i64::MAX", i64::MAX - 5, Box::new(move |a| a.expires_at = i64::MAX)),
-        ("empty scope", now, Box::new(move |a| {
-            a.sol = None;
-            a.mints.clear();
-            a.programs.clear();
-        })),
-        ("programs only", now, Box::new(move |a| {
-            a.sol = None;
-            a.mints.clear();
-        })),
-        ("five mints", now, Box::new(move |a| a.mints = (0..5).map(|i| MintCapsArgs { mint: fixed(40 + i), caps: caps(1) }).collect())),
-        ("nine destinations", now, Box::new(move |a| a.destinations = (0..9).map(|i| fixed(50 + i)).collect())),
-        ("label of 33 bytes", now, Box::new(move |a| a.label = "é".repeat(16) + "x")),
-        ("label of 32 bytes", now, Box::new(move |a| a.label = "é".repeat(16))),
-        ("duplicate mint", now, Box::new(move |a| a.mints.push(MintCapsArgs { mint: fixed(11), caps: caps(1) }))),
-        ("duplicate destination", now, Box::new(move |a| a.destinations.push(fixed(12)))),
-        ("five programs", now, Box::new(move |a| a.programs = (0..5).map(|i| program(fixed(60 + i))).collect())),
-        ("duplicate program", now, Box::new(move |a| a.programs.push(program(example_game::ID)))),
-        ("nine instruction rules", now, Box::new(move |a| a.programs[0].instructions = (0..9).map(|i| instruction(&[i])).collect())),
-        ("five argument rules", now, rule(|r| r.args = (0..5).map(|_| r.args[0].clone()).collect())),
-        ("five account rules", now, rule(|r| r.accounts = (0..5).map(|_| r.accounts[0].clone()).collect())),
-        ("empty discriminator", now, rule(|r| r.discriminator_len = 0)),
-        ("nine-byte discriminator", now, rule(|r| r.discriminator_len = 9)),
-        ("account rule without keys", now, rule(|r| r.accounts[0].keys.clear())),
-        ("account rule with four keys", now, rule(|r| r.accounts[0].keys = vec![fixed(1); 4])),
-        ("u64 rule with 7 bytes", now, rule(|r| r.args[0].value.pop().map(|_| ()).unwrap_or(()))),
-        ("bytes rule, empty", now, rule(|r| {
-            r.args[0].kind = ArgKind::Bytes;
-            r.args[0].op = CmpOp::Eq;
-            r.args[0].value.clear();
-        })),
-        ("bytes rule of 33 bytes", now, rule(|r| {
-            r.args[0].kind = ArgKind::Bytes;
-            r.args[0].op = CmpOp::Ne;
-            r.args[0].value = vec![1; 33];
-        })),
-        ("bytes rule of 32 bytes", now, rule(|r| {
-            r.args[0].kind = ArgKind::Bytes;
-            r.args[0].op = CmpOp::Eq;
-            r.args[0].value = vec![1; 32];
-        })),
-        ("bytes rule with an ordering", now, rule(|r| {
-            r.args[0].kind = ArgKind::Bytes;
-            r.args[0].op = CmpOp::Lt;
-        })),
-        ("u128 rule", now, rule(|r| {
-            r.args[0].kind = ArgKind::U128;
-            r.args[0].value = vec![9; 16];
-        })),
-        ("zero max uses", now, Box::new(move |a| a.max_uses = Some(0))),
-        ("zero delegate amount", now, Box::new(move |a| a.delegate_amount = Some(0))),
-        ("zero SOL lifetime", now, Box::new(move |a| a.sol.as_mut().unwrap().lifetime = 0)),
-        ("zero SOL per-transaction", now, Box::new(move |a| a.sol.as_mut().unwrap().per_tx = Some(0))),
-        ("zero-length SOL window", now, Box::new(move |a| a.sol.as_mut().unwrap().window.as_mut().unwrap().seconds = 0)),
-        ("zero SOL window cap", now, Box::new(move |a| a.sol.as_mut().unwrap().window.as_mut().unwrap().cap = 0)),
-        ("zero mint lifetime", now, Box::new(move |a| a.mints[0].caps.lifetime = 0)),
-        ("zero-length mint window", now, Box::new(move |a| a.mints[0].caps = caps(5).window(0, 1))),
-        ("order: expiry before empty scope", now, Box::new(move |a| {
-            a.expires_at = now;
-            a.sol = None;
-            a.mints.clear();
-            a.programs.clear();
-        })),
-        ("order: label before duplicates", now, Box::new(move |a| {
-            a.label = "x".repeat(33);
-            a.destinations.push(fixed(12));
-        })),
-        ("order: programs before zero caps", now, Box::new(move |a| {
-            a.max_uses = Some(0);
-            a.programs.push(program(example_game::ID));
-        })),
-        ("order: window after per-transaction", now, Box::new(move |a| {
-            a.sol = Some(caps(5).per_tx(0).window(0, 0));
-        })),
+        (
+            "expiry past",
+            now,
+            Box::new(move |a| a.expires_at = now - 1),
+        ),
+        (
+            "expiry at the limit",
+            now,
+            Box::new(move |a| a.expires_at = now + MAX_SESSION_DURATION),
+        ),
+        (
+            "expiry too far",
+            now,
+            Box::new(move |a| a.expires_at = now + MAX_SESSION_DURATION + 1),
+        ),
+        (
+            "clock near i64::MAX",
+            i64::MAX - 5,
+            Box::new(move |a| a.expires_at = i64::MAX),
+        ),
+        (
+            "empty scope",
+            now,
+            Box::new(move |a| {
+                a.sol = None;
+                a.mints.clear();
+                a.programs.clear();
+            }),
+        ),
+        (
+            "programs only",
+            now,
+            Box::new(move |a| {
+                a.sol = None;
+                a.mints.clear();
+            }),
+        ),
+        (
+            "five mints",
+            now,
+            Box::new(move |a| {
+                a.mints = (0..5)
+                    .map(|i| MintCapsArgs {
+                        mint: fixed(40 + i),
+                        caps: caps(1),
+                    })
+                    .collect()
+            }),
+        ),
+        (
+            "nine destinations",
+            now,
+            Box::new(move |a| a.destinations = (0..9).map(|i| fixed(50 + i)).collect()),
+        ),
+        (
+            "label of 33 bytes",
+            now,
+            Box::new(move |a| a.label = "é".repeat(16) + "x"),
+        ),
+        (
+            "label of 32 bytes",
+            now,
+            Box::new(move |a| a.label = "é".repeat(16)),
+        ),
+        (
+            "duplicate mint",
+            now,
+            Box::new(move |a| {
+                a.mints.push(MintCapsArgs {
+                    mint: fixed(11),
+                    caps: caps(1),
+                })
+            }),
+        ),
+        (
+            "duplicate destination",
+            now,
+            Box::new(move |a| a.destinations.push(fixed(12))),
+        ),
+        (
+            "five programs",
+            now,
+            Box::new(move |a| a.programs = (0..5).map(|i| program(fixed(60 + i))).collect()),
+        ),
+        (
+            "duplicate program",
+            now,
+            Box::new(move |a| a.programs.push(program(example_game::ID))),
+        ),
+        (
+            "nine instruction rules",
+            now,
+            Box::new(move |a| {
+                a.programs[0].instructions = (0..9).map(|i| instruction(&[i])).collect()
+            }),
+        ),
+        (
+            "five argument rules",
+            now,
+            rule(|r| r.args = (0..5).map(|_| r.args[0].clone()).collect()),
+        ),
+        (
+            "five account rules",
+            now,
+            rule(|r| r.accounts = (0..5).map(|_| r.accounts[0].clone()).collect()),
+        ),
+        (
+            "empty discriminator",
+            now,
+            rule(|r| r.discriminator_len = 0),
+        ),
+        (
+            "nine-byte discriminator",
+            now,
+            rule(|r| r.discriminator_len = 9),
+        ),
+        (
+            "account rule without keys",
+            now,
+            rule(|r| r.accounts[0].keys.clear()),
+        ),
+        (
+            "account rule with four keys",
+            now,
+            rule(|r| r.accounts[0].keys = vec![fixed(1); 4]),
+        ),
+        (
+            "u64 rule with 7 bytes",
+            now,
+            rule(|r| r.args[0].value.pop().map(|_| ()).unwrap_or(())),
+        ),
+        (
+            "bytes rule, empty",
+            now,
+            rule(|r| {
+                r.args[0].kind = ArgKind::Bytes;
+                r.args[0].op = CmpOp::Eq;
+                r.args[0].value.clear();
+            }),
+        ),
+        (
+            "bytes rule of 33 bytes",
+            now,
+            rule(|r| {
+                r.args[0].kind = ArgKind::Bytes;
+                r.args[0].op = CmpOp::Ne;
+                r.args[0].value = vec![1; 33];
+            }),
+        ),
+        (
+            "bytes rule of 32 bytes",
+            now,
+            rule(|r| {
+                r.args[0].kind = ArgKind::Bytes;
+                r.args[0].op = CmpOp::Eq;
+                r.args[0].value = vec![1; 32];
+            }),
+        ),
+        (
+            "bytes rule with an ordering",
+            now,
+            rule(|r| {
+                r.args[0].kind = ArgKind::Bytes;
+                r.args[0].op = CmpOp::Lt;
+            }),
+        ),
+        (
+            "u128 rule",
+            now,
+            rule(|r| {
+                r.args[0].kind = ArgKind::U128;
+                r.args[0].value = vec![9; 16];
+            }),
+        ),
+        (
+            "zero max uses",
+            now,
+            Box::new(move |a| a.max_uses = Some(0)),
+        ),
+        (
+            "zero delegate amount",
+            now,
+            Box::new(move |a| a.delegate_amount = Some(0)),
+        ),
+        (
+            "zero SOL lifetime",
+            now,
+            Box::new(move |a| a.sol.as_mut().unwrap().lifetime = 0),
+        ),
+        (
+            "zero SOL per-transaction",
+            now,
+            Box::new(move |a| a.sol.as_mut().unwrap().per_tx = Some(0)),
+        ),
+        (
+            "zero-length SOL window",
+            now,
+            Box::new(move |a| a.sol.as_mut().unwrap().window.as_mut().unwrap().seconds = 0),
+        ),
+        (
+            "zero SOL window cap",
+            now,
+            Box::new(move |a| a.sol.as_mut().unwrap().window.as_mut().unwrap().cap = 0),
+        ),
+        (
+            "zero mint lifetime",
+            now,
+            Box::new(move |a| a.mints[0].caps.lifetime = 0),
+        ),
+        (
+            "zero-length mint window",
+            now,
+            Box::new(move |a| a.mints[0].caps = caps(5).window(0, 1)),
+        ),
+        (
+            "order: expiry before empty scope",
+            now,
+            Box::new(move |a| {
+                a.expires_at = now;
+                a.sol = None;
+                a.mints.clear();
+                a.programs.clear();
+            }),
+        ),
+        (
+            "order: label before duplicates",
+            now,
+            Box::new(move |a| {
+                a.label = "x".repeat(33);
+                a.destinations.push(fixed(12));
+            }),
+        ),
+        (
+            "order: programs before zero caps",
+            now,
+            Box::new(move |a| {
+                a.max_uses = Some(0);
+                a.programs.push(program(example_game::ID));
+            }),
+        ),
+        (
+            "order: window after per-transaction",
+            now,
+            Box::new(move |a| {
+                a.sol = Some(caps(5).per_tx(0).window(0, 0));
+            }),
+        ),
     ];
     for (i, target) in [
         session_keys::ID,
@@ -408,7 +580,11 @@ fn scope_vectors() -> Vec<Value> {
     .enumerate()
     {
         let name: &'static str = Box::leak(format!("refused target {i}").into_boxed_str());
-        cases.push((name, now, Box::new(move |a| a.programs.push(program(target)))));
+        cases.push((
+            name,
+            now,
+            Box::new(move |a| a.programs.push(program(target))),
+        ));
     }
     cases
         .into_iter()
@@ -434,50 +610,153 @@ fn event_vectors() -> Vec<Value> {
     let k = |n: u8| fixed(n).to_string();
     let ev = |name: &str, data: Vec<u8>, fields: Value| json!({ "name": name, "data": hex(&data), "fields": fields });
     vec![
-        ev("SessionCreated", SessionCreated {
-            owner: fixed(1), session: fixed(2), session_key: fixed(3), payer: fixed(4),
-            expires_at: START + 3600, nonce: 7, mints: vec![fixed(5), fixed(6)], programs: vec![fixed(8)],
-            sol_lifetime_cap: SOL, top_up_lamports: 1_000_000, delegated_amount: 42, label: "golden ✓".into(),
-        }.data(), json!({
-            "owner": k(1), "session": k(2), "sessionKey": k(3), "payer": k(4), "expiresAt": (START + 3600).to_string(),
-            "nonce": "7", "mints": [k(5), k(6)], "programs": [k(8)], "solLifetimeCap": SOL.to_string(),
-            "topUpLamports": "1000000", "delegatedAmount": "42", "label": "golden ✓",
-        })),
-        ev("SessionRevoked", SessionRevoked { owner: fixed(1), session: fixed(2), revoked_by: fixed(3) }.data(),
-            json!({ "owner": k(1), "session": k(2), "revokedBy": k(3) })),
-        ev("AllSessionsRevoked", AllSessionsRevoked { owner: fixed(1), nonce: u64::MAX }.data(),
-            json!({ "owner": k(1), "nonce": u64::MAX.to_string() })),
-        ev("SessionClosed", SessionClosed { owner: fixed(1), session: fixed(2), payer: fixed(4) }.data(),
-            json!({ "owner": k(1), "session": k(2), "payer": k(4) })),
-        ev("TokenTransferred", TokenTransferred {
-            owner: fixed(1), session: fixed(2), mint: fixed(5), from: fixed(21), to: fixed(22), amount: 1_500_000,
-            lifetime_remaining: 48_500_000, window_remaining: u64::MAX, uses_remaining: 99,
-        }.data(), json!({
-            "owner": k(1), "session": k(2), "mint": k(5), "from": k(21), "to": k(22), "amount": "1500000",
-            "lifetimeRemaining": "48500000", "windowRemaining": u64::MAX.to_string(), "usesRemaining": 99,
-        })),
-        ev("SolTransferred", SolTransferred {
-            owner: fixed(1), session: fixed(2), to: fixed(12), amount: 12_345, lifetime_remaining: SOL - 12_345,
-            window_remaining: SOL / 2 - 12_345, uses_remaining: u32::MAX,
-        }.data(), json!({
-            "owner": k(1), "session": k(2), "to": k(12), "amount": "12345", "lifetimeRemaining": (SOL - 12_345).to_string(),
-            "windowRemaining": (SOL / 2 - 12_345).to_string(), "usesRemaining": u32::MAX,
-        })),
-        ev("SolDeposited", SolDeposited { owner: fixed(1), amount: 2 * SOL }.data(),
-            json!({ "owner": k(1), "amount": (2 * SOL).to_string() })),
-        ev("SolWithdrawn", SolWithdrawn { owner: fixed(1), to: fixed(12), amount: 77 }.data(),
-            json!({ "owner": k(1), "to": k(12), "amount": "77" })),
-        ev("TokenWithdrawn", TokenWithdrawn { owner: fixed(1), mint: fixed(5), to: fixed(24), amount: 5 }.data(),
-            json!({ "owner": k(1), "mint": k(5), "to": k(24), "amount": "5" })),
-        ev("Executed", Executed {
-            owner: fixed(1), session: fixed(2), program: example_game::ID, discriminator: [1, 2, 3, 4, 5, 6, 7, 8],
-            lamports: 3, tokens: vec![MintAmount { mint: fixed(5), amount: 9 }],
-        }.data(), json!({
-            "owner": k(1), "session": k(2), "program": example_game::ID.to_string(), "discriminator": "0102030405060708",
-            "lamports": "3", "tokens": [{ "mint": k(5), "amount": "9" }],
-        })),
-        ev("VaultTokenAccountClosed", VaultTokenAccountClosed { owner: fixed(1), token_account: fixed(23), destination: fixed(12) }.data(),
-            json!({ "owner": k(1), "tokenAccount": k(23), "destination": k(12) })),
+        ev(
+            "SessionCreated",
+            SessionCreated {
+                owner: fixed(1),
+                session: fixed(2),
+                session_key: fixed(3),
+                payer: fixed(4),
+                expires_at: START + 3600,
+                nonce: 7,
+                mints: vec![fixed(5), fixed(6)],
+                programs: vec![fixed(8)],
+                sol_lifetime_cap: SOL,
+                top_up_lamports: 1_000_000,
+                delegated_amount: 42,
+                label: "golden ✓".into(),
+            }
+            .data(),
+            json!({
+                "owner": k(1), "session": k(2), "sessionKey": k(3), "payer": k(4), "expiresAt": (START + 3600).to_string(),
+                "nonce": "7", "mints": [k(5), k(6)], "programs": [k(8)], "solLifetimeCap": SOL.to_string(),
+                "topUpLamports": "1000000", "delegatedAmount": "42", "label": "golden ✓",
+            }),
+        ),
+        ev(
+            "SessionRevoked",
+            SessionRevoked {
+                owner: fixed(1),
+                session: fixed(2),
+                revoked_by: fixed(3),
+            }
+            .data(),
+            json!({ "owner": k(1), "session": k(2), "revokedBy": k(3) }),
+        ),
+        ev(
+            "AllSessionsRevoked",
+            AllSessionsRevoked {
+                owner: fixed(1),
+                nonce: u64::MAX,
+            }
+            .data(),
+            json!({ "owner": k(1), "nonce": u64::MAX.to_string() }),
+        ),
+        ev(
+            "SessionClosed",
+            SessionClosed {
+                owner: fixed(1),
+                session: fixed(2),
+                payer: fixed(4),
+            }
+            .data(),
+            json!({ "owner": k(1), "session": k(2), "payer": k(4) }),
+        ),
+        ev(
+            "TokenTransferred",
+            TokenTransferred {
+                owner: fixed(1),
+                session: fixed(2),
+                mint: fixed(5),
+                from: fixed(21),
+                to: fixed(22),
+                amount: 1_500_000,
+                lifetime_remaining: 48_500_000,
+                window_remaining: u64::MAX,
+                uses_remaining: 99,
+            }
+            .data(),
+            json!({
+                "owner": k(1), "session": k(2), "mint": k(5), "from": k(21), "to": k(22), "amount": "1500000",
+                "lifetimeRemaining": "48500000", "windowRemaining": u64::MAX.to_string(), "usesRemaining": 99,
+            }),
+        ),
+        ev(
+            "SolTransferred",
+            SolTransferred {
+                owner: fixed(1),
+                session: fixed(2),
+                to: fixed(12),
+                amount: 12_345,
+                lifetime_remaining: SOL - 12_345,
+                window_remaining: SOL / 2 - 12_345,
+                uses_remaining: u32::MAX,
+            }
+            .data(),
+            json!({
+                "owner": k(1), "session": k(2), "to": k(12), "amount": "12345", "lifetimeRemaining": (SOL - 12_345).to_string(),
+                "windowRemaining": (SOL / 2 - 12_345).to_string(), "usesRemaining": u32::MAX,
+            }),
+        ),
+        ev(
+            "SolDeposited",
+            SolDeposited {
+                owner: fixed(1),
+                amount: 2 * SOL,
+            }
+            .data(),
+            json!({ "owner": k(1), "amount": (2 * SOL).to_string() }),
+        ),
+        ev(
+            "SolWithdrawn",
+            SolWithdrawn {
+                owner: fixed(1),
+                to: fixed(12),
+                amount: 77,
+            }
+            .data(),
+            json!({ "owner": k(1), "to": k(12), "amount": "77" }),
+        ),
+        ev(
+            "TokenWithdrawn",
+            TokenWithdrawn {
+                owner: fixed(1),
+                mint: fixed(5),
+                to: fixed(24),
+                amount: 5,
+            }
+            .data(),
+            json!({ "owner": k(1), "mint": k(5), "to": k(24), "amount": "5" }),
+        ),
+        ev(
+            "Executed",
+            Executed {
+                owner: fixed(1),
+                session: fixed(2),
+                program: example_game::ID,
+                discriminator: [1, 2, 3, 4, 5, 6, 7, 8],
+                lamports: 3,
+                tokens: vec![MintAmount {
+                    mint: fixed(5),
+                    amount: 9,
+                }],
+            }
+            .data(),
+            json!({
+                "owner": k(1), "session": k(2), "program": example_game::ID.to_string(), "discriminator": "0102030405060708",
+                "lamports": "3", "tokens": [{ "mint": k(5), "amount": "9" }],
+            }),
+        ),
+        ev(
+            "VaultTokenAccountClosed",
+            VaultTokenAccountClosed {
+                owner: fixed(1),
+                token_account: fixed(23),
+                destination: fixed(12),
+            }
+            .data(),
+            json!({ "owner": k(1), "tokenAccount": k(23), "destination": k(12) }),
+        ),
     ]
 }
 
@@ -488,7 +767,10 @@ fn policy_golden_vectors_match_the_checked_in_file() {
         "scopes": scope_vectors(),
         "events": event_vectors(),
     });
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../sdk/test/golden-policy.json");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../sdk/test/golden-policy.json"
+    );
     let fresh = serde_json::to_string_pretty(&golden).unwrap() + "\n";
     if std::env::var_os("UPDATE_GOLDEN").is_some() {
         std::fs::write(path, &fresh).unwrap();
