@@ -7,8 +7,6 @@ use libfuzzer_sys::fuzz_target;
 use session_keys::{instruction as ix, policy::Allowance};
 
 const NOW: i64 = 1_800_000_000;
-/// Largest account a program may create through CPI in one go.
-const MAX_PERMITTED_DATA_INCREASE: usize = 10_240;
 
 fn decode<T: AnchorDeserialize + Discriminator>(data: &[u8]) -> Option<T> {
     let rest = data.strip_prefix(T::DISCRIMINATOR)?;
@@ -21,7 +19,8 @@ fuzz_target!(|data: &[u8]| {
         let args = create.args;
         let space = args.space();
         if args.check(NOW).is_ok() {
-            assert!(space <= MAX_PERMITTED_DATA_INCREASE, "accepted scope of {space} bytes");
+            let max = usize::from(session_keys::constants::MAX_SESSION_SPACE);
+            assert!(space <= max, "accepted scope of {space} bytes");
             if let Some(sol) = &args.sol {
                 assert!(Allowance::from_args(sol, NOW).is_ok());
             }

@@ -16,13 +16,13 @@ use session_keys::{
 // ---- caps: a model that books every accepted charge to a window index.
 fn caps_case(u: &mut Unstructured) -> Result<()> {
     let lifetime = u.int_in_range(1..=u64::MAX)?;
-    let per_tx = if u.arbitrary()? { Some(u.int_in_range(1..=u64::MAX)?) } else { None };
+    let per_instruction = if u.arbitrary()? { Some(u.int_in_range(1..=u64::MAX)?) } else { None };
     let window = if u.arbitrary()? {
         Some(WindowArgs { seconds: u.int_in_range(1..=u32::MAX)?, cap: u.int_in_range(1..=u64::MAX)? })
     } else {
         None
     };
-    let caps = CapsArgs { lifetime, per_tx, window };
+    let caps = CapsArgs { lifetime, per_instruction, window };
     let mut now: i64 = u.int_in_range(-1_000_000_000..=4_000_000_000)?;
     let mut a = Allowance::from_args(&caps, now).expect("positive caps build");
     let len = |w: &WindowArgs| i64::from(w.seconds);
@@ -35,8 +35,8 @@ fn caps_case(u: &mut Unstructured) -> Result<()> {
         let current = if index > latest { 0 } else { in_window };
         let expected = if amount == 0 {
             Err(SessionError::ZeroAmount)
-        } else if per_tx.is_some_and(|m| amount > m) {
-            Err(SessionError::PerTransactionCapExceeded)
+        } else if per_instruction.is_some_and(|m| amount > m) {
+            Err(SessionError::PerInstructionCapExceeded)
         } else if window.is_some_and(|w| current + u128::from(amount) > u128::from(w.cap)) {
             Err(SessionError::WindowCapExceeded)
         } else if total + u128::from(amount) > u128::from(lifetime) {

@@ -33,7 +33,7 @@ pub const ALL_ERRORS: &[SessionError] = &[
     SessionError::InvalidWindow,
     SessionError::MintNotInScope,
     SessionError::SolNotInScope,
-    SessionError::PerTransactionCapExceeded,
+    SessionError::PerInstructionCapExceeded,
     SessionError::WindowCapExceeded,
     SessionError::LifetimeCapExceeded,
     SessionError::UsesExhausted,
@@ -66,6 +66,17 @@ pub const ALL_ERRORS: &[SessionError] = &[
     SessionError::InvalidSessionAccount,
     SessionError::SessionOwnerMismatch,
     SessionError::NotOwnerOrSession,
+    SessionError::DestinationsWithPrograms,
+    SessionError::SessionTooLarge,
+    SessionError::DelegateMintNotGranted,
+    SessionError::SessionKeyIsProgramAccount,
+    SessionError::DelegationMissing,
+    SessionError::DelegationTooSmall,
+    SessionError::SelfTransfer,
+    SessionError::DelegationReduced,
+    SessionError::TooManyExecuteAccounts,
+    SessionError::TooManyWatchedAccounts,
+    SessionError::NotVaultDelegate,
 ];
 
 /// The on-chain custom error code of `e`.
@@ -113,7 +124,7 @@ mod tests {
     fn session(mint: Pubkey) -> (Session, Wallet) {
         let caps = CapsArgs {
             lifetime: 50,
-            per_tx: Some(20),
+            per_instruction: Some(20),
             window: Some(WindowArgs {
                 seconds: 60,
                 cap: 30,
@@ -183,6 +194,6 @@ mod tests {
         assert_eq!(error_from_code(0), None);
         assert_eq!(error_code(SessionError::SessionExpired), 6000);
         // The table ends with the last variant: a new variant must be appended here too.
-        assert_eq!(ALL_ERRORS.last(), Some(&SessionError::NotOwnerOrSession));
+        assert_eq!(ALL_ERRORS.last(), Some(&SessionError::NotVaultDelegate));
     }
 }

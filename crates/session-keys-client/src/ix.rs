@@ -71,15 +71,32 @@ pub fn revoke_session(
     )
 }
 
-/// `revoke_all_sessions`, signed by the owner.
-pub fn revoke_all_sessions(owner: &Pubkey) -> Instruction {
-    build(
+/// `revoke_all_sessions`, signed by the owner. `token_accounts` are (owner token account, its
+/// token program) pairs on which the vault's delegation is revoked in the same instruction.
+pub fn revoke_all_sessions(owner: &Pubkey, token_accounts: &[(Pubkey, Pubkey)]) -> Instruction {
+    let mut ix = build(
         accounts::RevokeAllSessions {
             owner: *owner,
             wallet: pda::wallet(owner).0,
         },
         instruction::RevokeAllSessions {},
-    )
+    );
+    for (account, program) in token_accounts {
+        ix.accounts.push(AccountMeta::new(*account, false));
+        ix.accounts.push(AccountMeta::new_readonly(*program, false));
+    }
+    ix
+}
+
+/// The shared header of the session-signed instructions (`gate` in the IDL), flattened by
+/// `to_account_metas`: session key, session, wallet, vault.
+fn gate(session_key: &Pubkey, owner: &Pubkey) -> accounts::SessionSigned {
+    accounts::SessionSigned {
+        session_key: *session_key,
+        session: pda::session(owner, session_key).0,
+        wallet: pda::wallet(owner).0,
+        vault: pda::vault(owner).0,
+    }
 }
 
 /// `close_session`; anyone may send it once the session is dead.
@@ -117,10 +134,7 @@ pub fn transfer_token(
 ) -> Instruction {
     build(
         accounts::TransferToken {
-            session_key: *session_key,
-            session: pda::session(owner, session_key).0,
-            wallet: pda::wallet(owner).0,
-            vault: pda::vault(owner).0,
+            gate: gate(session_key, owner),
             from: t.from,
             mint: t.mint,
             to: t.to,
@@ -139,10 +153,7 @@ pub fn transfer_sol(
 ) -> Instruction {
     build(
         accounts::TransferSol {
-            session_key: *session_key,
-            session: pda::session(owner, session_key).0,
-            wallet: pda::wallet(owner).0,
-            vault: pda::vault(owner).0,
+            gate: gate(session_key, owner),
             destination: *destination,
             system_program: system_program::ID,
         },
@@ -215,15 +226,13 @@ pub fn close_vault_token_account(
 
 /// `execute`: calls each of `calls` with the owner's vault signing, signed by the session key.
 /// Each inner instruction's program and accounts are appended as remaining accounts; the
-/// vault's signer flag is dropped (the program signs for it).
+/// vault's signer flag is dropped (the program signs for it). The program forwards no other
+/// signature than the vault's and, where the scope allows it, the session key's.
 pub fn execute(session_key: &Pubkey, owner: &Pubkey, calls: &[Instruction]) -> Instruction {
     let vault = pda::vault(owner).0;
     let mut ix = build(
         accounts::Execute {
-            session_key: *session_key,
-            session: pda::session(owner, session_key).0,
-            wallet: pda::wallet(owner).0,
-            vault,
+            gate: gate(session_key, owner),
         },
         instruction::Execute {
             calls: calls

@@ -9,26 +9,26 @@ use session_keys::{
     },
 };
 
-/// Caps for one asset: a required lifetime cap plus optional per-transaction and window caps.
+/// Caps for one asset: a required lifetime cap plus optional per-instruction and window caps.
 pub fn caps(lifetime: u64) -> CapsArgs {
     CapsArgs {
         lifetime,
-        per_tx: None,
+        per_instruction: None,
         window: None,
     }
 }
 
-/// Extension methods to read caps like a sentence: `caps(50).per_tx(10).window(60, 10)`.
+/// Extension methods to read caps like a sentence: `caps(50).per_instruction(10).window(60, 10)`.
 pub trait CapsExt {
     /// Largest single transfer.
-    fn per_tx(self, max: u64) -> Self;
+    fn per_instruction(self, max: u64) -> Self;
     /// At most `cap` per aligned window of `seconds`.
     fn window(self, seconds: u32, cap: u64) -> Self;
 }
 
 impl CapsExt for CapsArgs {
-    fn per_tx(mut self, max: u64) -> Self {
-        self.per_tx = Some(max);
+    fn per_instruction(mut self, max: u64) -> Self {
+        self.per_instruction = Some(max);
         self
     }
     fn window(mut self, seconds: u32, cap: u64) -> Self {

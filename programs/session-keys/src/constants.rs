@@ -52,14 +52,41 @@ pub const MAX_ARG_RULES: u8 = 4;
 pub const MAX_ACCOUNT_RULES: u8 = 4;
 
 /// Most allowed keys in one account rule.
-pub const MAX_ACCOUNT_KEYS: usize = 3;
+#[constant]
+pub const MAX_ACCOUNT_KEYS: u8 = 3;
 
 /// Longest instruction discriminator prefix (Anchor's is 8 bytes).
-pub const MAX_DISCRIMINATOR_LEN: usize = 8;
+#[constant]
+pub const MAX_DISCRIMINATOR_LEN: u8 = 8;
 
 /// Longest raw-bytes value of an argument rule (a pubkey).
-pub const MAX_RAW_ARG_LEN: usize = 32;
+#[constant]
+pub const MAX_RAW_ARG_LEN: u8 = 32;
 
 /// Most inner instructions in one `execute`.
 #[constant]
 pub const MAX_CALLS: u8 = 4;
+
+/// Largest session account, in bytes: a session is never larger than the transaction that
+/// creates it (1,232 bytes), which keeps decoding it well inside the 32 KiB program heap.
+#[constant]
+pub const MAX_SESSION_SPACE: u16 = 1232;
+
+/// Most remaining accounts (program accounts included) one `execute` may pass; bounds the
+/// heap its account metas and snapshots take.
+#[constant]
+pub const MAX_EXECUTE_ACCOUNTS: u8 = 64;
+
+/// Most distinct vault-controlled token accounts one `execute` may touch (each is
+/// snapshotted around every call).
+#[constant]
+pub const MAX_WATCHED_TOKEN_ACCOUNTS: u8 = 16;
+
+/// Stored `max_uses` meaning "no limit on uses".
+#[constant]
+pub const UNLIMITED_USES: u32 = u32::MAX;
+
+/// Stored per-instruction cap meaning "none": every `u64` amount is `<= u64::MAX`, so the
+/// sentinel is exact, not a special case.
+#[constant]
+pub const NO_PER_INSTRUCTION_CAP: u64 = u64::MAX;

@@ -24,7 +24,7 @@ pub enum SessionError {
     #[msg("Expiry is too far away: sessions last at most 30 days")]
     ExpiryTooFar,
     /// 6006
-    #[msg("The session grants nothing: add a SOL allowance or at least one mint allowance")]
+    #[msg("The session grants nothing: add a SOL allowance, a mint allowance or a program to its scope")]
     EmptyScope,
     /// 6007
     #[msg("Too many mints in one session: at most 4")]
@@ -45,14 +45,14 @@ pub enum SessionError {
     #[msg("A spending window needs a positive length in seconds and a positive cap")]
     InvalidWindow,
     /// 6013
-    #[msg("This mint is not in the session's scope: the owner must grant it in a new session")]
+    #[msg("This mint is not in the session's scope: ask the owner to grant it in a new session")]
     MintNotInScope,
     /// 6014
     #[msg("This session may not spend SOL: the owner must grant a SOL allowance in a new session")]
     SolNotInScope,
     /// 6015
-    #[msg("Amount is above the session's per-transaction cap: send a smaller amount")]
-    PerTransactionCapExceeded,
+    #[msg("Amount is above the session's per-instruction cap (one transfer, or one whole execute): send a smaller amount")]
+    PerInstructionCapExceeded,
     /// 6016
     #[msg("Amount is above what is left in the current spending window: wait for the next window")]
     WindowCapExceeded,
@@ -90,7 +90,7 @@ pub enum SessionError {
     #[msg("Arithmetic overflow: amount too large")]
     MathOverflow,
     /// 6028
-    #[msg("Internal invariant violated: spent more than a cap allows")]
+    #[msg("Internal invariant violated (layout version, uses or a cap): the instruction was refused and nothing changed; please report it")]
     InvariantViolated,
     /// 6029
     #[msg("The same destination is listed twice")]
@@ -153,4 +153,102 @@ pub enum SessionError {
     /// 6047
     #[msg("Sign with the owner's wallet, or with a session key and pass its session and the owner's wallet account")]
     NotOwnerOrSession,
+    /// 6048
+    #[msg("A destination allow-list cannot be combined with program scope (execute could send value anywhere): use two sessions")]
+    DestinationsWithPrograms,
+    /// 6049
+    #[msg("The session would be larger than 1232 bytes: grant fewer mints, destinations, programs or rules")]
+    SessionTooLarge,
+    /// 6050
+    #[msg("The token account to approve holds a mint this session has no caps for: add that mint's caps to the session")]
+    DelegateMintNotGranted,
+    /// 6051
+    #[msg("The session key cannot be the owner's vault or wallet account: generate a fresh keypair for the session")]
+    SessionKeyIsProgramAccount,
+    /// 6052
+    #[msg("The owner's vault is not the delegate of this token account: the owner must approve the vault again (or create a new session with a delegate amount)")]
+    DelegationMissing,
+    /// 6053
+    #[msg("The vault's delegated amount on this token account is below the amount: the owner must approve a larger amount")]
+    DelegationTooSmall,
+    /// 6054
+    #[msg("Source and destination are the same account (or SOL sent back to the vault): nothing to move")]
+    SelfTransfer,
+    /// 6055
+    #[msg("The call revoked or used the vault's delegation on an owner token account without a matching charged outflow")]
+    DelegationReduced,
+    /// 6056
+    #[msg("Too many accounts in one execute: at most 64 remaining accounts")]
+    TooManyExecuteAccounts,
+    /// 6057
+    #[msg("Too many vault-controlled token accounts in one execute: at most 16")]
+    TooManyWatchedAccounts,
+    /// 6058
+    #[msg(
+        "The vault is not the delegate of this token account: leave it out of revoke_all_sessions"
+    )]
+    NotVaultDelegate,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SessionError as E;
+    use crate::constants::*;
+
+    #[test]
+    fn messages_that_name_a_limit_name_its_value() {
+        let cases = [
+            (
+                E::ExpiryTooFar,
+                vec![format!("{} days", MAX_SESSION_DURATION / 86_400)],
+            ),
+            (E::TooManyMints, vec![format!("at most {MAX_MINTS}")]),
+            (
+                E::TooManyDestinations,
+                vec![format!("at most {MAX_DESTINATIONS}")],
+            ),
+            (
+                E::LabelTooLong,
+                vec![format!("at most {MAX_LABEL_LEN} bytes")],
+            ),
+            (E::TooManyPrograms, vec![format!("at most {MAX_PROGRAMS}")]),
+            (
+                E::InvalidScopeRule,
+                vec![
+                    format!("discriminator 1-{MAX_DISCRIMINATOR_LEN} bytes"),
+                    format!("raw bytes 1-{MAX_RAW_ARG_LEN}"),
+                    format!("1-{MAX_ACCOUNT_KEYS} keys"),
+                ],
+            ),
+            (
+                E::TooManyRules,
+                vec![
+                    format!("at most {MAX_INSTRUCTION_RULES} instructions"),
+                    format!("{MAX_ARG_RULES} argument and {MAX_ACCOUNT_RULES} account rules"),
+                ],
+            ),
+            (
+                E::InvalidInnerInstruction,
+                vec![format!("1 to {MAX_CALLS} calls")],
+            ),
+            (
+                E::SessionTooLarge,
+                vec![format!("{MAX_SESSION_SPACE} bytes")],
+            ),
+            (
+                E::TooManyExecuteAccounts,
+                vec![format!("at most {MAX_EXECUTE_ACCOUNTS}")],
+            ),
+            (
+                E::TooManyWatchedAccounts,
+                vec![format!("at most {MAX_WATCHED_TOKEN_ACCOUNTS}")],
+            ),
+        ];
+        for (error, needles) in cases {
+            let msg = error.to_string();
+            for needle in needles {
+                assert!(msg.contains(&needle), "{error:?}: {msg:?} lacks {needle:?}");
+            }
+        }
+    }
 }

@@ -1,7 +1,9 @@
 //! Events: one per state change, so a wallet can list and audit sessions from logs alone.
+use crate::policy::{Allowance, MintAllowance, ProgramScope};
 use anchor_lang::prelude::*;
 
-/// A session was created.
+/// A session was created: the whole grant, so a wallet can audit a session from this event
+/// alone.
 #[event]
 pub struct SessionCreated {
     /// Owner that granted it.
@@ -10,24 +12,30 @@ pub struct SessionCreated {
     pub session: Pubkey,
     /// Key allowed to sign for it.
     pub session_key: Pubkey,
-    /// Who paid its rent.
+    /// Who paid its rent (gets it back at close).
     pub payer: Pubkey,
+    /// Creation time (unix seconds).
+    pub created_at: i64,
     /// Expiry (unix seconds).
     pub expires_at: i64,
     /// The owner's revocation nonce it was created under.
     pub nonce: u64,
-    /// Mints it may move.
-    pub mints: Vec<Pubkey>,
-    /// Programs it may call through `execute`.
-    pub programs: Vec<Pubkey>,
-    /// Lifetime lamport cap, 0 if it may not move SOL.
-    pub sol_lifetime_cap: u64,
-    /// Lamports sent from the owner to the session key for fees.
-    pub top_up_lamports: u64,
-    /// Amount the vault was approved as delegate for, 0 if none.
-    pub delegated_amount: u64,
+    /// Most uses, `u32::MAX` if unlimited.
+    pub max_uses: u32,
+    /// SOL caps (lifetime, per instruction, window), `None` if it may not move SOL.
+    pub sol: Option<Allowance>,
+    /// Caps per mint.
+    pub mints: Vec<MintAllowance>,
+    /// Destination allow-list of `transfer_*` (empty: any).
+    pub destinations: Vec<Pubkey>,
+    /// Programs it may call through `execute` and verify-in-target, with every rule.
+    pub programs: Vec<ProgramScope>,
     /// Label for wallet UIs.
     pub label: String,
+    /// Lamports sent from the owner to the session key for fees.
+    pub top_up_lamports: u64,
+    /// Amount the vault was approved as delegate for in this instruction, 0 if none.
+    pub delegated_amount: u64,
 }
 
 /// A session was revoked and closed by its owner or its session key.
@@ -48,6 +56,8 @@ pub struct AllSessionsRevoked {
     pub owner: Pubkey,
     /// The wallet's nonce from now on; sessions created under an older one are dead.
     pub nonce: u64,
+    /// Owner token accounts on which the vault's delegation was revoked.
+    pub revoked_delegations: Vec<Pubkey>,
 }
 
 /// A dead (expired or revoked-by-nonce) session was closed and its rent refunded.

@@ -1,7 +1,7 @@
 //! # Session keys for Solana
 //!
 //! A wallet owner grants a short-lived key limited power: which mints it may move (and SOL),
-//! how much per transaction, per recurring window and in total, how many times, to which
+//! how much per instruction, per recurring window and in total, how many times, to which
 //! destinations, and until when. Transfers are proxied through the owner's vault PDA only after
 //! every check passes. See the README for the account model and the security model.
 // Unchecked arithmetic is denied in the program (Cargo.toml); test code may use it freely. The
@@ -18,6 +18,7 @@ pub mod policy;
 pub mod state;
 pub mod vault_cpi;
 pub mod verify;
+pub mod watch;
 
 use instructions::*;
 
@@ -53,7 +54,9 @@ pub mod session_keys {
     }
 
     /// Revokes every session of the owner at once by bumping the wallet's nonce.
-    pub fn revoke_all_sessions(ctx: Context<RevokeAllSessions>) -> Result<()> {
+    /// Remaining accounts: (owner token account, token program) pairs on which the vault's
+    /// delegation is revoked in the same instruction.
+    pub fn revoke_all_sessions<'info>(ctx: Context<'info, RevokeAllSessions<'info>>) -> Result<()> {
         RevokeAllSessions::handler(ctx)
     }
 

@@ -25,9 +25,16 @@
 //! Verification reads two accounts and checks, in order: both are this program's (owner and
 //! discriminator), both sit at their PDA (stored bumps, one `create_program_address` each),
 //! they belong to `expected_owner`, the signer is the session key and signed, the session is
-//! unexpired and not revoked by nonce, and the session's program scope allows `program_id` with
+//! unexpired and not revoked by nonce, a use is left (never consumed here: the session is not
+//! writable in the target's instruction), and the session's program scope allows `program_id` with
 //! this instruction data (argument rules included; account rules against `accounts`). It
 //! consumes no uses and moves no funds: nothing of the owner's passes through session-keys.
+//!
+//! One key, two owners: a session key is a bearer credential for every session it was granted.
+//! If the same key holds sessions of two owners, a program that receives the key's signature
+//! for owner 1 (through `pass_session_signer`) can also act as owner 2 through
+//! verify-in-target. Never reuse a session key across owners (the SDKs generate one per owner
+//! per app).
 use crate::{
     constants::{SESSION_SEED, WALLET_SEED},
     errors::SessionError,
@@ -89,6 +96,9 @@ pub fn verify_session(
         SessionError::WrongSessionKey
     );
     s.check_live(Clock::get()?.unix_timestamp, w.nonce)?;
+    // Verification never consumes a use (the session is not writable here), but a session
+    // whose uses are exhausted is dead on every path.
+    policy::next_use(s.uses, s.max_uses)?;
     policy::check_call(&s.programs, program_id, instruction_data, |i| {
         accounts.get(i)
     })?;

@@ -1,5 +1,7 @@
 //! `create_session`: the happy path and every rejection.
-use session_keys::{constants::MAX_SESSION_DURATION, errors::SessionError, policy::NO_PER_TX_CAP};
+use session_keys::{
+    constants::MAX_SESSION_DURATION, errors::SessionError, policy::NO_PER_INSTRUCTION_CAP,
+};
 use session_keys_tests::{
     client::{
         ix, pda,
@@ -22,7 +24,9 @@ async fn creates_session_wallet_and_delegation() {
     let args = Scope::until(START + 3600)
         .mint(
             env.mint,
-            caps(50 * TOKEN).per_tx(20 * TOKEN).window(60, 10 * TOKEN),
+            caps(50 * TOKEN)
+                .per_instruction(20 * TOKEN)
+                .window(60, 10 * TOKEN),
         )
         .sol(caps(SOL))
         .max_uses(7)
@@ -48,7 +52,7 @@ async fn creates_session_wallet_and_delegation() {
             allowance: session_keys::policy::Allowance {
                 lifetime_cap: 50 * TOKEN,
                 spent: 0,
-                per_tx_cap: 20 * TOKEN,
+                per_instruction_cap: 20 * TOKEN,
                 window_secs: 60,
                 window_cap: 10 * TOKEN,
                 window_start: START - START % 60,
@@ -58,8 +62,8 @@ async fn creates_session_wallet_and_delegation() {
     );
     let sol = s.sol.unwrap();
     assert_eq!(
-        (sol.lifetime_cap, sol.per_tx_cap, sol.window_secs),
-        (SOL, NO_PER_TX_CAP, 0)
+        (sol.lifetime_cap, sol.per_instruction_cap, sol.window_secs),
+        (SOL, NO_PER_INSTRUCTION_CAP, 0)
     );
 
     let w = env.wallet_of(&owner).await.unwrap();
@@ -117,7 +121,10 @@ async fn rejects_invalid_scopes() {
         ),
         (base(), SessionError::EmptyScope),
         (base().sol(caps(0)), SessionError::ZeroCap),
-        (base().mint(m, caps(5).per_tx(0)), SessionError::ZeroCap),
+        (
+            base().mint(m, caps(5).per_instruction(0)),
+            SessionError::ZeroCap,
+        ),
         (base().sol(caps(1)).max_uses(0), SessionError::ZeroCap),
         (
             base().mint(m, caps(5).window(0, 5)),
@@ -201,7 +208,10 @@ async fn delegate_approval_needs_accounts_and_a_scoped_mint() {
         .delegate(5)
         .build(START)
         .unwrap();
-    assert_session_error(env.create_session(args).await, SessionError::MintNotInScope);
+    assert_session_error(
+        env.create_session(args).await,
+        SessionError::DelegateMintNotGranted,
+    );
     assert_eq!(
         env.token_account(&env.owner_ata.clone())
             .await

@@ -34,7 +34,7 @@ async fn token_account_as_both_source_and_destination() {
 }
 
 #[tokio::test]
-async fn vault_to_itself_moves_nothing_but_is_charged() {
+async fn sol_to_the_vault_itself_is_refused_and_charges_nothing() {
     let mut env = TestEnv::new().await;
     let owner = env.owner.pubkey();
     let vault = pda::vault(&owner).0;
@@ -49,26 +49,64 @@ async fn vault_to_itself_moves_nothing_but_is_charged() {
     )
     .await
     .unwrap();
-    // A pointless self-transfer is accounted like any other: it can only waste the session's
-    // own allowance, never move the owner's funds.
-    env.send_key(&[ix::transfer_sol(
-        &env.key.pubkey(),
-        &owner,
-        &vault,
-        SOL / 10,
-    )])
-    .await
-    .unwrap();
-    assert_eq!(env.lamports(&vault).await, SOL);
+    // SOL sent back to the vault itself moves nothing: refused, and charges nothing.
     let r = env
         .send_key(&[ix::transfer_sol(
             &env.key.pubkey(),
             &owner,
-            &Pubkey::new_unique(),
-            1,
+            &vault,
+            SOL / 10,
         )])
         .await;
-    assert_session_error(r, SessionError::LifetimeCapExceeded);
+    assert_session_error(r, SessionError::SelfTransfer);
+    assert_eq!(env.lamports(&vault).await, SOL);
+    let s = env.session().await.unwrap();
+    assert_eq!((s.uses, s.sol.unwrap().spent), (0, 0));
+    // The whole allowance is still there.
+    let to = Pubkey::new_unique();
+    env.send_key(&[ix::transfer_sol(&env.key.pubkey(), &owner, &to, SOL / 10)])
+        .await
+        .unwrap();
+    assert_eq!(env.lamports(&to).await, SOL / 10);
+}
+
+#[tokio::test]
+async fn a_token_transfer_to_its_own_source_is_refused_and_charges_nothing() {
+    let mut env = TestEnv::new().await;
+    env.create_session(
+        Scope::until(START + 60)
+            .mint(env.mint, caps(10 * TOKEN))
+            .delegate(10 * TOKEN)
+            .build(START)
+            .unwrap(),
+    )
+    .await
+    .unwrap();
+    let (owner_ata, mint) = (env.owner_ata, env.mint);
+    let t = env.transfer_accounts(&owner_ata, &mint, &owner_ata).await;
+    let r = env
+        .send_key(&[ix::transfer_token(
+            &env.key.pubkey(),
+            &env.owner.pubkey(),
+            t,
+            TOKEN,
+            DECIMALS,
+        )])
+        .await;
+    // Anchor refuses the same writable account twice before the program's own
+    // `SelfTransfer` check would.
+    assert_custom(
+        r,
+        0,
+        anchor_lang::error::ErrorCode::ConstraintDuplicateMutableAccount as u32,
+    );
+    let s = env.session().await.unwrap();
+    assert_eq!((s.uses, s.mints[0].allowance.spent), (0, 0));
+    let acc = env.token_account(&owner_ata).await;
+    assert_eq!(
+        (acc.amount, acc.delegated_amount),
+        (1_000 * TOKEN, 10 * TOKEN)
+    );
 }
 
 #[tokio::test]
@@ -119,7 +157,10 @@ async fn u64_limit_caps_and_amounts() {
         .unwrap();
     let max = u64::MAX;
     let args = Scope::until(START + 60)
-        .mint(env.mint, caps(max).per_tx(max).window(u32::MAX, max))
+        .mint(
+            env.mint,
+            caps(max).per_instruction(max).window(u32::MAX, max),
+        )
         .sol(caps(max).window(1, max))
         .delegate(max)
         .build(START)
@@ -170,7 +211,7 @@ impl Model {
             return Err(SessionError::ZeroAmount);
         }
         if amount > PER_TX {
-            return Err(SessionError::PerTransactionCapExceeded);
+            return Err(SessionError::PerInstructionCapExceeded);
         }
         if in_window + amount > WINDOW_CAP {
             return Err(SessionError::WindowCapExceeded);
@@ -192,7 +233,7 @@ async fn random_run_matches_the_model_step_by_step() {
         .mint(
             env.mint,
             caps(LIFETIME)
-                .per_tx(PER_TX)
+                .per_instruction(PER_TX)
                 .window(WINDOW as u32, WINDOW_CAP),
         )
         .delegate(LIFETIME)

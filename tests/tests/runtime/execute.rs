@@ -29,7 +29,7 @@ async fn game_env() -> (TestEnv, Pubkey) {
         .await
         .unwrap();
     let args = Scope::until(START + 3600)
-        .sol(caps(SOL / 10).per_tx(60_000_000))
+        .sol(caps(SOL / 10).per_instruction(60_000_000))
         .program(game_scope())
         .label("Dungeon Quest")
         .build(START)
@@ -133,7 +133,7 @@ async fn caps_bind_the_effect_of_a_call() {
         .await
         .unwrap();
     let before = env.snapshot(&[], &[vault, game::treasury()]).await;
-    // Allowed by the argument rule (≤ 50M), but above the per-transaction cap (60M) when two
+    // Allowed by the argument rule (≤ 50M), but above the per-instruction cap (60M) when two
     // purchases run in one batch: caps are counted over the batch.
     let r = execute(
         &mut env,
@@ -143,7 +143,7 @@ async fn caps_bind_the_effect_of_a_call() {
         ],
     )
     .await;
-    assert_session_error(r, SessionError::PerTransactionCapExceeded);
+    assert_session_error(r, SessionError::PerInstructionCapExceeded);
     assert_eq!(env.snapshot(&[], &[vault, game::treasury()]).await, before);
     assert_eq!(
         player(&mut env, &vault).await.items,
@@ -218,7 +218,7 @@ async fn token_purchases_are_charged_to_the_mint_caps() {
 
     let args = Scope::until(START + 3600)
         .sol(caps(SOL / 100))
-        .mint(mint, caps(10 * TOKEN).per_tx(6 * TOKEN))
+        .mint(mint, caps(10 * TOKEN).per_instruction(6 * TOKEN))
         .program(program(example_game::ID))
         .delegate(20 * TOKEN)
         .build(START)
@@ -270,7 +270,7 @@ async fn token_purchases_are_charged_to_the_mint_caps() {
         &[buy(&vault_tokens, &mint, &treasury_tokens, 7 * TOKEN)],
     )
     .await;
-    assert_session_error(r, SessionError::PerTransactionCapExceeded);
+    assert_session_error(r, SessionError::PerInstructionCapExceeded);
     // A mint the session has no caps for cannot leave, whatever the program scope allows.
     let r = execute(
         &mut env,
@@ -323,7 +323,7 @@ async fn expired_revoked_and_malformed_calls() {
     let r = execute(&mut env, &[game::create_player(&vault)]).await;
     assert_session_error(r, SessionError::SessionExpired);
     env.set_time(START).await;
-    env.send_owner(&[ix::revoke_all_sessions(&owner)])
+    env.send_owner(&[ix::revoke_all_sessions(&owner, &[])])
         .await
         .unwrap();
     let r = execute(&mut env, &[game::create_player(&vault)]).await;

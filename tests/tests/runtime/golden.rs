@@ -50,9 +50,8 @@ async fn golden_vectors_match_the_checked_in_file() {
     let (mint, destination, market) = (fixed(11), fixed(12), fixed(13));
 
     let args = Scope::until(START + 3600)
-        .sol(caps(SOL).per_tx(SOL / 10).window(3600, SOL / 2))
+        .sol(caps(SOL).per_instruction(SOL / 10).window(3600, SOL / 2))
         .mint(mint, caps(50 * TOKEN).window(60, 10 * TOKEN))
-        .destination(destination)
         .program(
             program(example_game::ID)
                 .instruction(instruction(
@@ -88,7 +87,7 @@ async fn golden_vectors_match_the_checked_in_file() {
     let sol = ix::transfer_sol(&key, &owner, &destination, 12_345);
     let execute = ix::execute(&key, &owner, &[game::move_player(&vault, 3, -2)]);
     let revoke = ix::revoke_session(&key, &owner, &key, &owner);
-    let revoke_all = ix::revoke_all_sessions(&owner);
+    let revoke_all = ix::revoke_all_sessions(&owner, &[]);
     let close = ix::close_session(&owner, &key, &owner);
     let deposit = ix::deposit_sol(&owner, 2 * SOL);
     let withdraw = ix::withdraw_sol(&owner, &destination, 77);
@@ -126,9 +125,9 @@ async fn golden_vectors_match_the_checked_in_file() {
             ix_json("createSession", json!({
                 "expiresAt": START + 3600,
                 "maxUses": 100,
-                "sol": { "lifetime": SOL.to_string(), "perTx": (SOL / 10).to_string(), "window": { "seconds": 3600, "cap": (SOL / 2).to_string() } },
+                "sol": { "lifetime": SOL.to_string(), "perInstruction": (SOL / 10).to_string(), "window": { "seconds": 3600, "cap": (SOL / 2).to_string() } },
                 "mints": [{ "mint": mint.to_string(), "caps": { "lifetime": (50 * TOKEN).to_string(), "window": { "seconds": 60, "cap": (10 * TOKEN).to_string() } } }],
-                "destinations": [destination.to_string()],
+                "destinations": [],
                 "programs": [{
                     "programId": example_game::ID.to_string(),
                     "instructions": [

@@ -107,11 +107,11 @@ async fn revoke_all_kills_every_session_and_new_ones_work() {
 
     // A stranger cannot revoke all of the owner's sessions.
     let stranger = env.stranger.insecure_clone();
-    let mut i = ix::revoke_all_sessions(&stranger.pubkey());
+    let mut i = ix::revoke_all_sessions(&stranger.pubkey(), &[]);
     i.accounts[1].pubkey = pda::wallet(&owner).0;
     assert_session_error(env.send(&[i], &[&stranger]).await, SessionError::NotOwner);
 
-    env.send_owner(&[ix::revoke_all_sessions(&owner)])
+    env.send_owner(&[ix::revoke_all_sessions(&owner, &[])])
         .await
         .unwrap();
     assert_eq!(env.wallet_of(&owner).await.unwrap().nonce, 1);

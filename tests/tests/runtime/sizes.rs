@@ -39,8 +39,8 @@ async fn session_account_sizes() {
     let other = env.create_mint(&anchor_spl::token::ID).await;
     let (owner, key) = (env.owner.pubkey(), env.key.pubkey());
     let args = Scope::until(START + 60)
-        .mint(env.mint, caps(10).per_tx(5).window(60, 5))
-        .sol(caps(10).per_tx(5).window(60, 5))
+        .mint(env.mint, caps(10).per_instruction(5).window(60, 5))
+        .sol(caps(10).per_instruction(5).window(60, 5))
         .build(START)
         .unwrap();
     env.create_session(args).await.unwrap();
@@ -56,9 +56,9 @@ async fn session_account_sizes() {
 
     let key2 = solana_sdk::signature::Keypair::new();
     let args = Scope::until(START + 60)
-        .mint(env.mint, caps(10).per_tx(5).window(60, 5))
-        .mint(other, caps(10).per_tx(5).window(3600, 5))
-        .sol(caps(10).per_tx(5).window(60, 5))
+        .mint(env.mint, caps(10).per_instruction(5).window(60, 5))
+        .mint(other, caps(10).per_instruction(5).window(3600, 5))
+        .sol(caps(10).per_instruction(5).window(60, 5))
         .build(START)
         .unwrap();
     let ixn =

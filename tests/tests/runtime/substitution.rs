@@ -288,7 +288,7 @@ async fn owner_instructions_every_account() {
     ];
     w.sweep("revoke_session", &revoke, &[&owner], &cases).await;
 
-    let revoke_all = ix::revoke_all_sessions(&a);
+    let revoke_all = ix::revoke_all_sessions(&a, &[]);
     let cases = [
         (1, nobody, A(Anchor::AccountNotInitialized)),
         (1, pda::wallet(&b).0, S(SessionError::NotOwner)),

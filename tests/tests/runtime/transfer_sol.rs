@@ -16,7 +16,11 @@ async fn env_sol() -> (TestEnv, Pubkey) {
         .await
         .unwrap();
     let args = Scope::until(START + 7200)
-        .sol(caps(SOL).per_tx(SOL / 2).window(3600, SOL / 2 + SOL / 4))
+        .sol(
+            caps(SOL)
+                .per_instruction(SOL / 2)
+                .window(3600, SOL / 2 + SOL / 4),
+        )
         .build(START)
         .unwrap();
     env.create_session(args).await.unwrap();
@@ -40,7 +44,7 @@ async fn moves_lamports_within_caps() {
     let r = env
         .send_key(&[ix::transfer_sol(&key, &owner, &to, SOL / 2 + 1)])
         .await;
-    assert_session_error(r, SessionError::PerTransactionCapExceeded);
+    assert_session_error(r, SessionError::PerInstructionCapExceeded);
     let r = env
         .send_key(&[ix::transfer_sol(&key, &owner, &to, SOL / 4 + 1)])
         .await;

@@ -1,5 +1,6 @@
 //! `transfer_token`: caps, windows, expiry, scope and every substituted account.
 use anchor_lang::error::ErrorCode as AnchorError;
+use anchor_spl::token::spl_token;
 use session_keys::errors::SessionError;
 use session_keys_tests::{
     client::{
@@ -14,7 +15,6 @@ use solana_sdk::{pubkey::Pubkey, signature::Keypair, signer::Signer};
 
 /// SPL Token error codes used below.
 const TOKEN_MINT_MISMATCH: u32 = 3;
-const TOKEN_INSUFFICIENT_FUNDS: u32 = 1;
 const TOKEN_DECIMALS_MISMATCH: u32 = 18;
 
 /// A session on the default mint with `c`, the vault approved for 1,000 tokens.
@@ -45,7 +45,12 @@ async fn balances(env: &mut TestEnv) -> Vec<u64> {
 
 #[tokio::test]
 async fn moves_tokens_and_counts() {
-    let mut env = env_with(caps(50 * TOKEN).per_tx(20 * TOKEN).window(60, 30 * TOKEN)).await;
+    let mut env = env_with(
+        caps(50 * TOKEN)
+            .per_instruction(20 * TOKEN)
+            .window(60, 30 * TOKEN),
+    )
+    .await;
     send_transfer(&mut env, 7 * TOKEN).await.unwrap();
     assert_eq!(env.balance(&env.owner_ata.clone()).await, 993 * TOKEN);
     assert_eq!(env.balance(&env.recipient_ata.clone()).await, 7 * TOKEN);
@@ -118,11 +123,11 @@ async fn spends_from_a_vault_owned_account() {
 }
 
 #[tokio::test]
-async fn per_tx_cap() {
-    let mut env = env_with(caps(50 * TOKEN).per_tx(20 * TOKEN)).await;
+async fn per_instruction_cap() {
+    let mut env = env_with(caps(50 * TOKEN).per_instruction(20 * TOKEN)).await;
     let before = balances(&mut env).await;
     let r = send_transfer(&mut env, 20 * TOKEN + 1).await;
-    assert_session_error(r, SessionError::PerTransactionCapExceeded);
+    assert_session_error(r, SessionError::PerInstructionCapExceeded);
     assert_eq!(balances(&mut env).await, before);
     assert_eq!(env.session().await.unwrap().uses, 0);
     send_transfer(&mut env, 20 * TOKEN).await.unwrap();
@@ -171,11 +176,11 @@ async fn clock_going_backwards_does_not_reopen_a_window() {
 async fn caps_hit_in_every_order() {
     let w = START - START % 60;
     // lifetime 25, window 10/60 s, per-tx 8.
-    let c = caps(25).per_tx(8).window(60, 10);
+    let c = caps(25).per_instruction(8).window(60, 10);
     let orders: [&[(i64, u64, Option<SessionError>)]; 3] = [
         // per-tx, then window, then lifetime
         &[
-            (0, 9, Some(SessionError::PerTransactionCapExceeded)),
+            (0, 9, Some(SessionError::PerInstructionCapExceeded)),
             (0, 8, None),
             (0, 3, Some(SessionError::WindowCapExceeded)),
             (60, 8, None),
@@ -190,7 +195,7 @@ async fn caps_hit_in_every_order() {
             (60, 8, None),
             (120, 8, None),
             (180, 2, Some(SessionError::LifetimeCapExceeded)),
-            (180, 9, Some(SessionError::PerTransactionCapExceeded)),
+            (180, 9, Some(SessionError::PerInstructionCapExceeded)),
         ],
         // lifetime, then window, then per-tx
         &[
@@ -200,7 +205,7 @@ async fn caps_hit_in_every_order() {
             (180, 2, Some(SessionError::LifetimeCapExceeded)),
             (180, 1, None),
             (180, 1, Some(SessionError::LifetimeCapExceeded)),
-            (240, 9, Some(SessionError::PerTransactionCapExceeded)),
+            (240, 9, Some(SessionError::PerInstructionCapExceeded)),
         ],
     ];
     for steps in orders {
@@ -365,6 +370,16 @@ async fn fake_mint_token_program_and_decimals() {
     let other = env.create_mint(&anchor_spl::token::ID).await;
     let from = env.create_token_account(&other, &owner).await;
     env.mint_to(&other, &from, 10 * TOKEN).await;
+    let approve = spl_token::instruction::approve(
+        &spl_token::ID,
+        &from,
+        &pda::vault(&owner).0,
+        &owner,
+        &[],
+        10 * TOKEN,
+    )
+    .unwrap();
+    env.send_owner(&[approve]).await.unwrap();
     let mixed = TokenTransfer { from, ..t };
     let r = env
         .send_key(&[ix::transfer_token(&key, &owner, mixed, TOKEN, DECIMALS)])
@@ -463,7 +478,7 @@ async fn cross_owner_substitution() {
 }
 
 #[tokio::test]
-async fn delegation_exhausted_is_refused_by_the_token_program() {
+async fn a_missing_or_small_delegation_gets_a_named_error() {
     let mut env = TestEnv::new().await;
     let args = Scope::until(START + 60)
         .mint(env.mint, caps(50 * TOKEN))
@@ -472,8 +487,20 @@ async fn delegation_exhausted_is_refused_by_the_token_program() {
         .unwrap();
     env.create_session(args).await.unwrap();
     let before = balances(&mut env).await;
+    // The delegated amount is a second, independent limit: named before the token program
+    // would answer with its bare `InsufficientFunds`.
     let r = send_transfer(&mut env, 2 * TOKEN).await;
-    // The delegated amount is a second, independent limit (SPL Token: InsufficientFunds).
-    assert_custom(r, 0, TOKEN_INSUFFICIENT_FUNDS);
+    assert_session_error(r, SessionError::DelegationTooSmall);
     assert_eq!(balances(&mut env).await, before);
+
+    // The owner revokes the vault directly: the next transfer says to re-approve.
+    let owner = env.owner.pubkey();
+    let revoke =
+        spl_token::instruction::revoke(&spl_token::ID, &env.owner_ata, &owner, &[]).unwrap();
+    env.send_owner(&[revoke]).await.unwrap();
+    let r = send_transfer(&mut env, TOKEN).await;
+    assert_session_error(r, SessionError::DelegationMissing);
+    assert_eq!(balances(&mut env).await, before);
+    let s = env.session().await.unwrap();
+    assert_eq!((s.uses, s.mints[0].allowance.spent), (0, 0));
 }

@@ -216,7 +216,7 @@ async fn expired_or_revoked_sessions_are_refused() {
     );
     env.set_time(START).await;
     let owner = env.owner.pubkey();
-    env.send_owner(&[ix::revoke_all_sessions(&owner)])
+    env.send_owner(&[ix::revoke_all_sessions(&owner, &[])])
         .await
         .unwrap();
     assert_session_error(

@@ -2,117 +2,22 @@ use crate::{
     constants::*,
     errors::SessionError,
     events::SessionCreated,
-    policy::{self, Allowance, CapsArgs, PolicyResult, ProgramScope, UNLIMITED_USES},
-    state::{MintAllowance, Session, Wallet},
+    policy::Grant,
+    state::{Session, Wallet},
 };
 use anchor_lang::{prelude::*, system_program};
 use anchor_spl::token_interface::{self, Approve, TokenAccount, TokenInterface};
 
-/// Caps requested for one mint.
-#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
-pub struct MintCapsArgs {
-    /// The mint.
-    pub mint: Pubkey,
-    /// Its caps (base units).
-    pub caps: CapsArgs,
-}
-
-/// Everything a session grants, chosen by the owner.
-#[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug, PartialEq, Eq)]
-pub struct CreateSessionArgs {
-    /// Unix time from which the session is dead; at most [`MAX_SESSION_DURATION`] from now.
-    pub expires_at: i64,
-    /// Most successful uses; `None` for no limit other than caps and expiry.
-    pub max_uses: Option<u32>,
-    /// Lamport caps for SOL leaving the vault; `None`: the session cannot move SOL.
-    pub sol: Option<CapsArgs>,
-    /// Caps per mint (at most [`MAX_MINTS`], no duplicates); unlisted mints cannot move.
-    pub mints: Vec<MintCapsArgs>,
-    /// Destination allow-list (at most [`MAX_DESTINATIONS`]); empty allows any destination.
-    pub destinations: Vec<Pubkey>,
-    /// Programs `execute` may call (at most [`MAX_PROGRAMS`], no duplicates, none of the
-    /// refused targets), each with optional instruction, argument and account rules.
-    pub programs: Vec<ProgramScope>,
-    /// Short label for wallet UIs (at most [`MAX_LABEL_LEN`] bytes).
-    pub label: String,
-    /// Lamports the owner sends to the session key so it can pay fees.
-    pub top_up_lamports: u64,
-    /// If set, approves the vault as SPL delegate for this amount on `owner_token_account`.
-    pub delegate_amount: Option<u64>,
-}
-
-impl CreateSessionArgs {
-    fn check_programs(&self) -> PolicyResult<()> {
-        if self.programs.len() > usize::from(MAX_PROGRAMS) {
-            return Err(SessionError::TooManyPrograms);
-        }
-        let ids: Vec<Pubkey> = self.programs.iter().map(|p| p.program_id).collect();
-        if policy::has_duplicates(&ids) {
-            return Err(SessionError::DuplicateProgram);
-        }
-        if ids.iter().any(policy::is_refused_target) {
-            return Err(SessionError::RefusedTarget);
-        }
-        self.programs.iter().try_for_each(ProgramScope::validate)
-    }
-
-    /// Exact size of the session account these arguments create.
-    pub fn space(&self) -> usize {
-        Session::space(
-            self.sol.is_some(),
-            self.mints.len(),
-            self.destinations.len(),
-            self.programs_size(),
-            self.label.len(),
-        )
-    }
-
-    /// Serialized size of the program scopes (without the vector's length prefix).
-    pub fn programs_size(&self) -> usize {
-        self.programs
-            .iter()
-            .map(ProgramScope::size)
-            .fold(0, usize::saturating_add)
-    }
-
-    /// Every rule on the arguments alone, as of unix time `now`. Clients run the same check
-    /// before sending.
-    pub fn check(&self, now: i64) -> PolicyResult<()> {
-        policy::validate_expiry(now, self.expires_at)?;
-        if self.sol.is_none() && self.mints.is_empty() && self.programs.is_empty() {
-            return Err(SessionError::EmptyScope);
-        }
-        if self.mints.len() > usize::from(MAX_MINTS) {
-            return Err(SessionError::TooManyMints);
-        }
-        if self.destinations.len() > usize::from(MAX_DESTINATIONS) {
-            return Err(SessionError::TooManyDestinations);
-        }
-        if self.label.len() > usize::from(MAX_LABEL_LEN) {
-            return Err(SessionError::LabelTooLong);
-        }
-        let mints: Vec<Pubkey> = self.mints.iter().map(|m| m.mint).collect();
-        if policy::has_duplicates(&mints) {
-            return Err(SessionError::DuplicateMint);
-        }
-        if policy::has_duplicates(&self.destinations) {
-            return Err(SessionError::DuplicateDestination);
-        }
-        self.check_programs()?;
-        if self.max_uses == Some(0) || self.delegate_amount == Some(0) {
-            return Err(SessionError::ZeroCap);
-        }
-        if let Some(caps) = &self.sol {
-            Allowance::from_args(caps, now)?;
-        }
-        self.mints
-            .iter()
-            .try_for_each(|m| Allowance::from_args(&m.caps, now).map(|_| ()))
-    }
-}
+pub use crate::policy::{CreateSessionArgs, MintCapsArgs};
 
 /// Grants `session_key` the scope and caps in [`CreateSessionArgs`] until `expires_at`.
 /// Creates the owner's wallet account on first use.
+///
+/// Delegation is per owner, not per session: the vault is the one delegate of the owner's
+/// token accounts, so a new session can spend (within its own caps) any delegation the owner
+/// approved earlier, for any session, on a mint the new session has caps for. Clients show
+/// the existing delegation before the owner signs; `revoke_all_sessions` with the token
+/// accounts removes it.
 #[derive(Accounts)]
 #[instruction(args: CreateSessionArgs)]
 pub struct CreateSession<'info> {
@@ -155,14 +60,14 @@ pub struct CreateSession<'info> {
 }
 
 impl CreateSession<'_> {
-    fn validate(&self, args: &CreateSessionArgs, now: i64) -> Result<()> {
-        require_keys_neq!(
-            self.owner.key(),
-            self.session_key.key(),
-            SessionError::SessionKeyIsOwner
+    fn validate(&self, grant: &Grant, delegate_amount: Option<u64>) -> Result<()> {
+        let (owner, key) = (self.owner.key(), self.session_key.key());
+        require_keys_neq!(owner, key, SessionError::SessionKeyIsOwner);
+        require!(
+            key != self.vault.key() && key != self.wallet.key(),
+            SessionError::SessionKeyIsProgramAccount
         );
-        args.check(now)?;
-        if args.delegate_amount.is_some() {
+        if delegate_amount.is_some() {
             let account = self
                 .owner_token_account
                 .as_ref()
@@ -172,37 +77,23 @@ impl CreateSession<'_> {
                 SessionError::MissingDelegateAccounts
             );
             require!(
-                args.mints.iter().any(|m| m.mint == account.mint),
-                SessionError::MintNotInScope
+                grant.mints.iter().any(|m| m.mint == account.mint),
+                SessionError::DelegateMintNotGranted
             );
         }
         Ok(())
     }
 
-    /// Validates the grant, optionally tops up the session key and approves the vault as
-    /// delegate, then writes the session.
+    /// Checks the grant ([`CreateSessionArgs::into_grant`]) and the accounts, optionally tops
+    /// up the session key and approves the vault as delegate, then writes the session.
     pub fn handler(ctx: Context<Self>, args: CreateSessionArgs) -> Result<()> {
         let now = Clock::get()?.unix_timestamp;
-        ctx.accounts.validate(&args, now)?;
+        let (top_up, delegate_amount) = (args.top_up_lamports, args.delegate_amount);
+        let grant = args.into_grant(now)?;
+        ctx.accounts.validate(&grant, delegate_amount)?;
         let a = ctx.accounts;
 
-        let sol = args
-            .sol
-            .as_ref()
-            .map(|caps| Allowance::from_args(caps, now))
-            .transpose()?;
-        let mints = args
-            .mints
-            .iter()
-            .map(|m| {
-                Ok(MintAllowance {
-                    mint: m.mint,
-                    allowance: Allowance::from_args(&m.caps, now)?,
-                })
-            })
-            .collect::<Result<Vec<_>>>()?;
-
-        if args.top_up_lamports > 0 {
+        if top_up > 0 {
             system_program::transfer(
                 CpiContext::new(
                     a.system_program.key(),
@@ -211,12 +102,11 @@ impl CreateSession<'_> {
                         to: a.session_key.to_account_info(),
                     },
                 ),
-                args.top_up_lamports,
+                top_up,
             )?;
         }
-        let mut delegated_amount = 0;
         if let (Some(amount), Some(account), Some(token_program)) = (
-            args.delegate_amount,
+            delegate_amount,
             a.owner_token_account.as_ref(),
             a.token_program.as_ref(),
         ) {
@@ -231,7 +121,6 @@ impl CreateSession<'_> {
                 ),
                 amount,
             )?;
-            delegated_amount = amount;
         }
 
         a.wallet
@@ -244,15 +133,15 @@ impl CreateSession<'_> {
             session_key: a.session_key.key(),
             payer: a.payer.key(),
             created_at: now,
-            expires_at: args.expires_at,
+            expires_at: grant.expires_at,
             nonce: a.wallet.nonce,
-            max_uses: args.max_uses.unwrap_or(UNLIMITED_USES),
+            max_uses: grant.max_uses,
             uses: 0,
-            sol,
-            mints,
-            destinations: args.destinations,
-            programs: args.programs,
-            label: args.label,
+            sol: grant.sol,
+            mints: grant.mints,
+            destinations: grant.destinations,
+            programs: grant.programs,
+            label: grant.label,
         });
         session.invariant()?;
 
@@ -261,14 +150,17 @@ impl CreateSession<'_> {
             session: session.key(),
             session_key: session.session_key,
             payer: session.payer,
+            created_at: session.created_at,
             expires_at: session.expires_at,
             nonce: session.nonce,
-            mints: session.mints.iter().map(|m| m.mint).collect(),
-            programs: session.programs.iter().map(|p| p.program_id).collect(),
-            sol_lifetime_cap: session.sol.map_or(0, |s| s.lifetime_cap),
-            top_up_lamports: args.top_up_lamports,
-            delegated_amount,
+            max_uses: session.max_uses,
+            sol: session.sol,
+            mints: session.mints.clone(),
+            destinations: session.destinations.clone(),
+            programs: session.programs.clone(),
             label: session.label.clone(),
+            top_up_lamports: top_up,
+            delegated_amount: delegate_amount.unwrap_or(0),
         });
         Ok(())
     }

@@ -1,30 +1,20 @@
 use crate::{
-    errors::SessionError,
-    events::TokenTransferred,
-    policy,
-    state::{Session, Wallet},
-    vault_cpi,
+    errors::SessionError, events::TokenTransferred, instructions::session_signed::*, policy,
+    policy::Asset, vault_cpi,
 };
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{TokenAccount, TokenInterface};
 
 /// Moves `amount` of `mint` from `from` to `to`, signed by the owner's vault PDA, after the
-/// session's expiry, nonce, mint scope, caps, uses and destination allow-list allow it.
+/// session's expiry, nonce, uses, mint scope, caps and destination allow-list allow it.
 ///
-/// `from` is either an owner token account on which the vault is delegate, or a token account
-/// owned by the vault. `decimals` is checked by the token program (`transfer_checked`).
+/// `from` is either an owner token account on which the vault is delegate (for at least
+/// `amount`), or a token account owned by the vault. `decimals` is checked by the token
+/// program (`transfer_checked`).
 #[derive(Accounts)]
 pub struct TransferToken<'info> {
-    /// The session key; usually also the fee payer.
-    pub session_key: Signer<'info>,
-    /// The session spending.
-    #[account(mut, has_one = session_key @ SessionError::WrongSessionKey)]
-    pub session: Box<Account<'info, Session>>,
-    /// The owner's wallet account (revocation nonce, vault bump).
-    #[account(constraint = wallet.owner == session.owner @ SessionError::WrongWallet)]
-    pub wallet: Box<Account<'info, Wallet>>,
-    /// CHECK: the owner's vault PDA, checked in `validate()` with the stored bump.
-    pub vault: UncheckedAccount<'info>,
+    /// Session key, session, wallet, vault.
+    pub gate: SessionSigned<'info>,
     /// Source token account (owner's with the vault as delegate, or the vault's own).
     #[account(mut)]
     pub from: Box<InterfaceAccount<'info, TokenAccount>>,
@@ -39,34 +29,53 @@ pub struct TransferToken<'info> {
 }
 
 impl TransferToken<'_> {
-    /// Returns the mint's index in the session and the session's uses after this transfer.
-    fn validate(&self, now: i64) -> Result<(usize, u32)> {
-        let session = &self.session;
-        let uses = session.authorize_spend(&self.wallet, self.vault.key, now)?;
+    fn validate(&self, now: i64) -> Result<()> {
+        self.gate.check(now)?;
+        let session = &self.gate.session;
+        require_keys_neq!(self.from.key(), self.to.key(), SessionError::SelfTransfer);
         require!(
-            self.from.owner == session.owner || self.from.owner == self.vault.key(),
+            self.from.owner == session.owner || self.from.owner == self.gate.vault.key(),
             SessionError::WrongSourceAccount
         );
         policy::check_destination(&session.destinations, &self.to.key(), Some(&self.to.owner))?;
-        Ok((session.mint_index(self.mint.key)?, uses))
+        Ok(())
     }
 
-    /// Checks, charges the caps, transfers, then records and emits.
+    /// From an owner account, the vault must be its delegate for at least `amount`: answered
+    /// here, after the caps, with an error a client can act on, instead of the token
+    /// program's bare code.
+    fn check_delegation(&self, amount: u64) -> Result<()> {
+        let vault = self.gate.vault.key;
+        if self.from.owner == *vault {
+            return Ok(());
+        }
+        require!(
+            Option::<Pubkey>::from(self.from.delegate).as_ref() == Some(vault),
+            SessionError::DelegationMissing
+        );
+        require!(
+            self.from.delegated_amount >= amount,
+            SessionError::DelegationTooSmall
+        );
+        Ok(())
+    }
+
+    /// Checks, charges the caps (a failed transfer reverts the charge with the transaction),
+    /// transfers, then records the use and emits.
     pub fn handler(ctx: Context<Self>, amount: u64, decimals: u8) -> Result<()> {
         let now = Clock::get()?.unix_timestamp;
-        let (index, uses) = ctx.accounts.validate(now)?;
+        ctx.accounts.validate(now)?;
         let a = ctx.accounts;
-        let entry = a
+        let charged = a
+            .gate
             .session
-            .mints
-            .get_mut(index)
-            .ok_or(SessionError::MintNotInScope)?;
-        let charged = entry.allowance.charged(amount, now)?;
+            .charge(Asset::Mint(a.mint.key()), amount, now)?;
+        a.check_delegation(amount)?;
 
         vault_cpi::vault_tokens(
-            &a.wallet,
+            &a.gate.wallet,
             &a.token_program.to_account_info(),
-            &a.vault,
+            &a.gate.vault,
             &a.from.to_account_info(),
             &a.mint,
             &a.to.to_account_info(),
@@ -74,19 +83,18 @@ impl TransferToken<'_> {
             decimals,
         )?;
 
-        entry.allowance = charged;
-        a.session.uses = uses;
-        a.session.invariant()?;
+        let session = &mut a.gate.session;
+        session.record_use()?;
         emit!(TokenTransferred {
-            owner: a.session.owner,
-            session: a.session.key(),
+            owner: session.owner,
+            session: session.key(),
             mint: a.mint.key(),
             from: a.from.key(),
             to: a.to.key(),
             amount,
             lifetime_remaining: charged.lifetime_remaining(),
             window_remaining: charged.window_remaining(now),
-            uses_remaining: a.session.uses_remaining(),
+            uses_remaining: session.uses_remaining(),
         });
         Ok(())
     }

@@ -98,7 +98,7 @@ impl ArgRule {
             Some(width) => self.value.len() == width,
             None => {
                 !self.value.is_empty()
-                    && self.value.len() <= MAX_RAW_ARG_LEN
+                    && self.value.len() <= usize::from(MAX_RAW_ARG_LEN)
                     && matches!(self.op, CmpOp::Eq | CmpOp::Ne)
             }
         };
@@ -124,6 +124,16 @@ impl ArgRule {
         };
         self.op.holds(ord)
     }
+}
+
+/// The first [`MAX_DISCRIMINATOR_LEN`] bytes of `data`, zero-padded: what an instruction
+/// rule's prefix is compared with, and what `Executed` events report.
+pub fn discriminator_of(data: &[u8]) -> [u8; MAX_DISCRIMINATOR_LEN as usize] {
+    let mut out = [0u8; MAX_DISCRIMINATOR_LEN as usize];
+    for (d, s) in out.iter_mut().zip(data) {
+        *d = *s;
+    }
+    out
 }
 
 /// Little-endian unsigned value of up to 16 bytes.
@@ -184,7 +194,7 @@ impl InstructionRule {
 
     /// The compared prefix.
     pub fn prefix(&self) -> &[u8] {
-        let len = usize::from(self.discriminator_len).min(MAX_DISCRIMINATOR_LEN);
+        let len = usize::from(self.discriminator_len).min(usize::from(MAX_DISCRIMINATOR_LEN));
         self.discriminator.get(..len).unwrap_or(&[])
     }
 
@@ -195,11 +205,11 @@ impl InstructionRule {
         {
             return Err(SessionError::TooManyRules);
         }
-        let len_ok = (1..=MAX_DISCRIMINATOR_LEN).contains(&usize::from(self.discriminator_len));
+        let len_ok = (1..=MAX_DISCRIMINATOR_LEN).contains(&self.discriminator_len);
         let accounts_ok = self
             .accounts
             .iter()
-            .all(|r| !r.keys.is_empty() && r.keys.len() <= MAX_ACCOUNT_KEYS);
+            .all(|r| !r.keys.is_empty() && r.keys.len() <= usize::from(MAX_ACCOUNT_KEYS));
         if !len_ok || !accounts_ok {
             return Err(SessionError::InvalidScopeRule);
         }

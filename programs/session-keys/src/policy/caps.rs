@@ -1,24 +1,36 @@
-//! Spend caps: lifetime, per-transaction and per recurring window, for one asset.
+//! Spend caps: lifetime, per-instruction and per recurring window, for one asset.
 //!
 //! Windows are aligned to multiples of their length counted from the unix epoch, not from the
 //! last use: with a 60 s window, `[0, 60)`, `[60, 120)`, ... The spent amount of a window is
 //! forgotten as soon as a later window starts. A clock that moves backwards never reopens an
 //! older window: the stored window is kept until time passes its end again.
+//!
+//! The per-instruction cap bounds one `transfer_token` / `transfer_sol` amount, or everything
+//! one whole `execute` batch moves of the asset. Several session instructions in one
+//! transaction each have their own per-instruction cap; the window and lifetime caps bound
+//! their sum.
 use super::PolicyResult;
 use crate::errors::SessionError;
 use anchor_lang::prelude::*;
 
-/// Stored sentinel for "no per-transaction cap": every `u64` amount is `<= u64::MAX`, so the
-/// sentinel is exact, not a special case.
-pub const NO_PER_TX_CAP: u64 = u64::MAX;
+pub use crate::constants::NO_PER_INSTRUCTION_CAP;
+
+/// What a charge is for: lamports, or one mint's tokens.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Asset {
+    /// Lamports leaving the vault (or vault-controlled token accounts).
+    Sol,
+    /// Base units of this mint.
+    Mint(Pubkey),
+}
 
 /// Caps requested for one asset at creation.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
 pub struct CapsArgs {
     /// Total the session may ever move of this asset (base units). Required and positive.
     pub lifetime: u64,
-    /// Largest single transfer, if limited.
-    pub per_tx: Option<u64>,
+    /// Most one instruction (a transfer, or a whole `execute` batch) may move, if limited.
+    pub per_instruction: Option<u64>,
     /// Recurring window cap, if any.
     pub window: Option<WindowArgs>,
 }
@@ -39,8 +51,8 @@ pub struct Allowance {
     pub lifetime_cap: u64,
     /// Total moved so far (8 bytes).
     pub spent: u64,
-    /// Per-transaction cap, [`NO_PER_TX_CAP`] if none (8 bytes).
-    pub per_tx_cap: u64,
+    /// Per-instruction cap, [`NO_PER_INSTRUCTION_CAP`] if none (8 bytes).
+    pub per_instruction_cap: u64,
     /// Window length in seconds, 0 if the asset has no window (4 bytes).
     pub window_secs: u32,
     /// Cap per window; unused when `window_secs == 0` (8 bytes).
@@ -57,7 +69,7 @@ impl Allowance {
 
     /// Builds a fresh allowance from creation arguments, rejecting caps that grant nothing.
     pub fn from_args(args: &CapsArgs, now: i64) -> PolicyResult<Self> {
-        if args.lifetime == 0 || args.per_tx == Some(0) {
+        if args.lifetime == 0 || args.per_instruction == Some(0) {
             return Err(SessionError::ZeroCap);
         }
         let (window_secs, window_cap) = match args.window {
@@ -68,7 +80,7 @@ impl Allowance {
         Ok(Self {
             lifetime_cap: args.lifetime,
             spent: 0,
-            per_tx_cap: args.per_tx.unwrap_or(NO_PER_TX_CAP),
+            per_instruction_cap: args.per_instruction.unwrap_or(NO_PER_INSTRUCTION_CAP),
             window_secs,
             window_cap,
             window_start: window_start(now, window_secs),
@@ -88,7 +100,7 @@ impl Allowance {
     /// Largest amount one transfer may move at `now`, given every cap.
     pub fn available(&self, now: i64) -> u64 {
         let lifetime_left = self.lifetime_cap.saturating_sub(self.spent);
-        let mut left = lifetime_left.min(self.per_tx_cap);
+        let mut left = lifetime_left.min(self.per_instruction_cap);
         if self.window_secs != 0 {
             left = left.min(self.window_cap.saturating_sub(self.window_spent_at(now)));
         }
@@ -110,14 +122,14 @@ impl Allowance {
     }
 
     /// Returns the allowance after moving `amount` at `now`, or the first cap it breaks, checked
-    /// in this order: zero amount, per-transaction, window, lifetime. `self` is not changed, so
+    /// in this order: zero amount, per-instruction, window, lifetime. `self` is not changed, so
     /// a caller can check before a CPI and store after it.
     pub fn charged(&self, amount: u64, now: i64) -> PolicyResult<Self> {
         if amount == 0 {
             return Err(SessionError::ZeroAmount);
         }
-        if amount > self.per_tx_cap {
-            return Err(SessionError::PerTransactionCapExceeded);
+        if amount > self.per_instruction_cap {
+            return Err(SessionError::PerInstructionCapExceeded);
         }
         let mut next = *self;
         if self.window_secs != 0 {
@@ -164,12 +176,12 @@ pub fn window_start(now: i64, secs: u32) -> i64 {
 mod tests {
     use super::*;
 
-    fn caps(lifetime: u64, per_tx: Option<u64>, window: Option<(u32, u64)>) -> Allowance {
+    fn caps(lifetime: u64, per_instruction: Option<u64>, window: Option<(u32, u64)>) -> Allowance {
         let window = window.map(|(seconds, cap)| WindowArgs { seconds, cap });
         Allowance::from_args(
             &CapsArgs {
                 lifetime,
-                per_tx,
+                per_instruction,
                 window,
             },
             0,
@@ -179,11 +191,11 @@ mod tests {
 
     #[test]
     fn zero_caps_are_rejected() {
-        let bad = |lifetime, per_tx, window| {
+        let bad = |lifetime, per_instruction, window| {
             Allowance::from_args(
                 &CapsArgs {
                     lifetime,
-                    per_tx,
+                    per_instruction,
                     window,
                 },
                 0,
@@ -202,7 +214,7 @@ mod tests {
         assert_eq!(a.charged(0, 0), Err(SessionError::ZeroAmount));
         assert_eq!(
             a.charged(11, 0),
-            Err(SessionError::PerTransactionCapExceeded)
+            Err(SessionError::PerInstructionCapExceeded)
         );
         let a = a.charged(10, 0).unwrap();
         assert_eq!(a.charged(6, 59), Err(SessionError::WindowCapExceeded));

@@ -1,21 +1,26 @@
-//! Pure policy: expiry, caps, windows, uses and destination matching.
+//! Pure policy: expiry, caps, windows, uses, destinations, the grant, call scope and the
+//! effects of calls.
 //!
 //! Nothing here touches accounts or the runtime, so every rule is unit- and property-tested
 //! on the host. Instructions call these functions from their `validate()`.
 pub mod calls;
 pub mod caps;
+pub mod destinations;
 pub mod effects;
 pub mod expiry;
-pub mod scope;
+pub mod grant;
+pub mod uses;
 
 #[cfg(test)]
 mod proptests;
 
 pub use calls::*;
 pub use caps::*;
+pub use destinations::*;
 pub use effects::*;
 pub use expiry::*;
-pub use scope::*;
+pub use grant::*;
+pub use uses::*;
 
 /// Result of a policy check: a [`crate::errors::SessionError`] names the broken rule.
 pub type PolicyResult<T> = core::result::Result<T, crate::errors::SessionError>;

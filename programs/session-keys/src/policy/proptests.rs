@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 /// is the largest index seen so far (a clock moving back never reopens an older window).
 struct Model {
     lifetime: u64,
-    per_tx: Option<u64>,
+    per_instruction: Option<u64>,
     window: Option<(i64, u64)>,
     booked: BTreeMap<i64, u128>,
     total: u128,
@@ -26,8 +26,8 @@ impl Model {
         if amount == 0 {
             return Err(SessionError::ZeroAmount);
         }
-        if self.per_tx.is_some_and(|max| amount > max) {
-            return Err(SessionError::PerTransactionCapExceeded);
+        if self.per_instruction.is_some_and(|max| amount > max) {
+            return Err(SessionError::PerInstructionCapExceeded);
         }
         let in_window = self.booked.get(&index).copied().unwrap_or(0);
         if let Some((_, cap)) = self.window {
@@ -51,9 +51,9 @@ fn caps_strategy() -> impl Strategy<Value = CapsArgs> {
         proptest::option::of(1u64..60),
         proptest::option::of((1u32..120, 1u64..80)),
     )
-        .prop_map(|(lifetime, per_tx, window)| CapsArgs {
+        .prop_map(|(lifetime, per_instruction, window)| CapsArgs {
             lifetime,
-            per_tx,
+            per_instruction,
             window: window.map(|(seconds, cap)| WindowArgs { seconds, cap }),
         })
 }
@@ -70,7 +70,7 @@ proptest! {
         let mut a = Allowance::from_args(&caps, start).unwrap();
         let mut model = Model {
             lifetime: caps.lifetime,
-            per_tx: caps.per_tx,
+            per_instruction: caps.per_instruction,
             window: caps.window.map(|w| (i64::from(w.seconds), w.cap)),
             booked: BTreeMap::new(),
             total: 0,
@@ -113,7 +113,7 @@ proptest! {
         k in 0i64..100_000,
         cap in 1u64..1_000,
     ) {
-        let caps = CapsArgs { lifetime: u64::MAX, per_tx: None, window: Some(WindowArgs { seconds: len, cap }) };
+        let caps = CapsArgs { lifetime: u64::MAX, per_instruction: None, window: Some(WindowArgs { seconds: len, cap }) };
         let boundary = k * i64::from(len);
         let a = Allowance::from_args(&caps, boundary - 1).unwrap().charged(cap, boundary - 1).unwrap();
         prop_assert_eq!(a.charged(1, boundary - 1), Err(SessionError::WindowCapExceeded));

@@ -2,24 +2,11 @@
 use crate::{
     constants::{ACCOUNT_VERSION, SESSION_SEED},
     errors::SessionError,
-    policy::{self, Allowance, PolicyResult, ProgramScope},
-    state::Wallet,
+    policy::{self, Allowance, Asset, PolicyResult, ProgramScope},
 };
 use anchor_lang::prelude::*;
 
-/// Caps of one mint inside a session. 84 bytes.
-#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
-pub struct MintAllowance {
-    /// The mint these caps apply to (32 bytes).
-    pub mint: Pubkey,
-    /// Caps and counters (52 bytes).
-    pub allowance: Allowance,
-}
-
-impl MintAllowance {
-    /// Serialized size in bytes.
-    pub const SIZE: usize = 32 + Allowance::SIZE;
-}
+pub use crate::policy::MintAllowance;
 
 /// A session: what `session_key` may do on behalf of `owner`, until when, and how much.
 ///
@@ -65,15 +52,16 @@ pub struct Session {
     pub expires_at: i64,
     /// The owner's revocation nonce at creation; the session is dead once the wallet's differs.
     pub nonce: u64,
-    /// Most successful uses, [`policy::UNLIMITED_USES`] if unlimited.
+    /// Most successful uses, `UNLIMITED_USES` (`u32::MAX`) if unlimited.
     pub max_uses: u32,
-    /// Successful uses so far (transfers).
+    /// Successful uses so far (transfers and `execute` batches).
     pub uses: u32,
     /// Lamport caps for SOL leaving the vault; `None` means no SOL may move.
     pub sol: Option<Allowance>,
     /// Caps per mint; a mint not listed cannot move.
     pub mints: Vec<MintAllowance>,
-    /// Destination allow-list (token accounts, their owners, or SOL recipients); empty = any.
+    /// Destination allow-list of `transfer_*` (token accounts, their owners, or SOL recipients);
+    /// empty = any. Never set together with `programs`.
     pub destinations: Vec<Pubkey>,
     /// Programs `execute` may call, with their instruction, argument and account rules.
     pub programs: Vec<ProgramScope>,
@@ -85,9 +73,10 @@ impl Session {
     /// Seed prefix.
     pub const SEED: &'static [u8] = SESSION_SEED;
     /// Bytes before the variable part (discriminator included).
-    pub const FIXED_SIZE: usize = 8 + 1 + 1 + 32 * 3 + 8 * 3 + 4 + 4;
+    pub const FIXED_SIZE: usize = policy::SESSION_FIXED_SIZE;
 
-    /// Exact account size for a session holding the given scope.
+    /// Exact account size for a session holding the given scope
+    /// ([`policy::session_space`]).
     pub fn space(
         has_sol: bool,
         mints: usize,
@@ -95,32 +84,7 @@ impl Session {
         programs_size: usize,
         label_len: usize,
     ) -> usize {
-        // Saturating: `space` is evaluated by `init` before `validate()` bounds the lengths; an
-        // absurd request then fails allocation instead of wrapping.
-        let sol = if has_sol { Allowance::SIZE } else { 0 };
-        [
-            Self::FIXED_SIZE,
-            1,
-            sol,
-            4,
-            MintAllowance::SIZE.saturating_mul(mints),
-            4,
-            32usize.saturating_mul(destinations),
-            4,
-            programs_size,
-            4,
-            label_len,
-        ]
-        .iter()
-        .fold(0usize, |acc, n| acc.saturating_add(*n))
-    }
-
-    /// Index of `mint`'s caps, or [`SessionError::MintNotInScope`].
-    pub fn mint_index(&self, mint: &Pubkey) -> PolicyResult<usize> {
-        self.mints
-            .iter()
-            .position(|m| m.mint == *mint)
-            .ok_or(SessionError::MintNotInScope)
+        policy::session_space(has_sol, mints, destinations, programs_size, label_len)
     }
 
     /// Expiry and revocation check against the owner's current nonce.
@@ -128,13 +92,32 @@ impl Session {
         policy::check_live(now, self.expires_at, self.nonce, wallet_nonce)
     }
 
-    /// Every check shared by the instructions that spend: the session is live under the owner's
-    /// current nonce, `vault` is the owner's vault, and a use is left. Returns the use count
-    /// after this spend.
-    pub fn authorize_spend(&self, wallet: &Wallet, vault: &Pubkey, now: i64) -> Result<u32> {
-        self.check_live(now, wallet.nonce)?;
-        wallet.check_vault(vault)?;
-        Ok(policy::next_use(self.uses, self.max_uses)?)
+    /// Records one use, or [`SessionError::UsesExhausted`].
+    pub fn record_use(&mut self) -> PolicyResult<()> {
+        self.uses = policy::next_use(self.uses, self.max_uses)?;
+        self.invariant()
+    }
+
+    /// Charges `amount` of `asset` at `now` to its allowance ([`Allowance::charged`]: zero,
+    /// per-instruction, window, lifetime), stores it and keeps the invariant. Returns the
+    /// allowance after the charge. An asset the session has no caps for is
+    /// [`SessionError::SolNotInScope`] or [`SessionError::MintNotInScope`].
+    pub fn charge(&mut self, asset: Asset, amount: u64, now: i64) -> PolicyResult<Allowance> {
+        let allowance = match asset {
+            Asset::Sol => self.sol.as_mut().ok_or(SessionError::SolNotInScope)?,
+            Asset::Mint(mint) => {
+                &mut self
+                    .mints
+                    .iter_mut()
+                    .find(|m| m.mint == mint)
+                    .ok_or(SessionError::MintNotInScope)?
+                    .allowance
+            }
+        };
+        *allowance = allowance.charged(amount, now)?;
+        let after = *allowance;
+        self.invariant()?;
+        Ok(after)
     }
 
     /// Remaining uses, `u32::MAX` if unlimited.
@@ -167,7 +150,7 @@ mod tests {
     fn session(mints: usize, sol: bool, destinations: usize, label: &str) -> Session {
         let caps = CapsArgs {
             lifetime: 1,
-            per_tx: Some(1),
+            per_instruction: Some(1),
             window: Some(WindowArgs {
                 seconds: 60,
                 cap: 1,

@@ -47,15 +47,19 @@ impl Wallet {
         }
     }
 
-    /// Checks that `vault` is this owner's vault PDA, using the stored bump (one
-    /// `create_program_address`, no search).
-    pub fn check_vault(&self, vault: &Pubkey) -> Result<()> {
-        let expected = Pubkey::create_program_address(
+    /// This owner's vault address, from the stored bump (one `create_program_address`, no
+    /// search).
+    pub fn vault(&self) -> Result<Pubkey> {
+        Ok(Pubkey::create_program_address(
             &[VAULT_SEED, self.owner.as_ref(), &[self.vault_bump]],
             &crate::ID,
         )
-        .map_err(|_| SessionError::WrongVault)?;
-        require_keys_eq!(expected, *vault, SessionError::WrongVault);
+        .map_err(|_| SessionError::WrongVault)?)
+    }
+
+    /// Checks that `vault` is this owner's vault PDA ([`Wallet::vault`]).
+    pub fn check_vault(&self, vault: &Pubkey) -> Result<()> {
+        require_keys_eq!(self.vault()?, *vault, SessionError::WrongVault);
         Ok(())
     }
 

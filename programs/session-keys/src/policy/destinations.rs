@@ -1,18 +1,11 @@
-//! Scope rules that are not caps: uses and the destination allow-list.
+//! The destination allow-list of `transfer_token` and `transfer_sol`.
+//!
+//! A session with a non-empty list cannot also carry program scope (see
+//! [`super::grant`]): value that `execute` moves cannot be traced to a recipient, so the list
+//! could not bind it.
 use super::PolicyResult;
 use crate::errors::SessionError;
 use anchor_lang::prelude::Pubkey;
-
-/// Stored sentinel for "no limit on uses".
-pub const UNLIMITED_USES: u32 = u32::MAX;
-
-/// Returns the use count after one more use, or [`SessionError::UsesExhausted`].
-pub fn next_use(uses: u32, max_uses: u32) -> PolicyResult<u32> {
-    if max_uses != UNLIMITED_USES && uses >= max_uses {
-        return Err(SessionError::UsesExhausted);
-    }
-    uses.checked_add(1).ok_or(SessionError::UsesExhausted)
-}
 
 /// An empty allow-list allows every destination. Otherwise the destination account itself or,
 /// for a token account, its owner must be listed.
@@ -33,29 +26,9 @@ pub fn check_destination(
     }
 }
 
-/// True if `items` holds the same value twice (lists here are at most a handful long).
-pub fn has_duplicates<T: PartialEq>(items: &[T]) -> bool {
-    items
-        .iter()
-        .enumerate()
-        .any(|(i, a)| items.iter().take(i).any(|b| b == a))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn uses_count_up_to_the_limit() {
-        assert_eq!(next_use(0, 2), Ok(1));
-        assert_eq!(next_use(1, 2), Ok(2));
-        assert_eq!(next_use(2, 2), Err(SessionError::UsesExhausted));
-        assert_eq!(next_use(7, UNLIMITED_USES), Ok(8));
-        assert_eq!(
-            next_use(u32::MAX, UNLIMITED_USES),
-            Err(SessionError::UsesExhausted)
-        );
-    }
 
     #[test]
     fn destinations_match_account_or_owner() {
@@ -73,12 +46,5 @@ mod tests {
             check_destination(&[b], &a, None),
             Err(SessionError::DestinationNotAllowed)
         );
-    }
-
-    #[test]
-    fn duplicates_are_found() {
-        assert!(!has_duplicates::<u8>(&[]));
-        assert!(!has_duplicates(&[1, 2, 3]));
-        assert!(has_duplicates(&[1, 2, 1]));
     }
 }

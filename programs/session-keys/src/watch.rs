@@ -1,0 +1,118 @@
+//! The accounts `execute` watches around its calls: the vault, and every token account among
+//! the calls' accounts that the vault owns, is delegate of, or is close authority of. Each is
+//! snapshotted once and the snapshot is updated in place after every call, so the heap cost is
+//! one entry per watched account for the whole batch (a bump heap never gets memory back).
+use crate::{
+    constants::MAX_WATCHED_TOKEN_ACCOUNTS,
+    errors::SessionError,
+    policy::{CallEffects, TokenState},
+};
+use anchor_lang::{prelude::*, system_program};
+
+fn is_token_program(owner: &Pubkey) -> bool {
+    *owner == anchor_spl::token::ID || *owner == anchor_spl::token_2022::ID
+}
+
+/// The token state of `info`, if it is (still) a token account.
+fn read_token(info: &AccountInfo) -> Option<TokenState> {
+    if !is_token_program(info.owner) {
+        return None;
+    }
+    TokenState::parse(&info.try_borrow_data().ok()?)
+}
+
+/// One watched token account and its state after the last call.
+struct Watched<'a, 'info> {
+    info: &'a AccountInfo<'info>,
+    token: TokenState,
+    lamports: u64,
+}
+
+/// The vault and the watched token accounts, as of the last call.
+pub struct Watch<'a, 'info> {
+    vault: &'a AccountInfo<'info>,
+    owner: Pubkey,
+    vault_lamports: u64,
+    accounts: Vec<Watched<'a, 'info>>,
+}
+
+impl<'a, 'info> Watch<'a, 'info> {
+    /// Snapshots the vault and the vault-controlled token accounts among `accounts`
+    /// (deduplicated; at most [`MAX_WATCHED_TOKEN_ACCOUNTS`]).
+    pub fn new(
+        vault: &'a AccountInfo<'info>,
+        owner: Pubkey,
+        accounts: &'a [AccountInfo<'info>],
+    ) -> Result<Self> {
+        let controlled =
+            |info: &AccountInfo| read_token(info).filter(|t| t.controlled_by(vault.key));
+        let first = |i: usize, info: &AccountInfo| {
+            !accounts.iter().take(i).any(|other| other.key == info.key)
+        };
+        // Count first and reserve exactly: the list never grows.
+        let count = accounts
+            .iter()
+            .enumerate()
+            .filter(|(i, info)| first(*i, info) && controlled(info).is_some())
+            .count();
+        require!(
+            count <= usize::from(MAX_WATCHED_TOKEN_ACCOUNTS),
+            SessionError::TooManyWatchedAccounts
+        );
+        let mut watched = Vec::with_capacity(count);
+        for (i, info) in accounts.iter().enumerate() {
+            if !first(i, info) {
+                continue;
+            }
+            if let Some(token) = controlled(info) {
+                watched.push(Watched {
+                    info,
+                    token,
+                    lamports: info.lamports(),
+                });
+            }
+        }
+        Ok(Self {
+            vault,
+            owner,
+            vault_lamports: vault.lamports(),
+            accounts: watched,
+        })
+    }
+
+    /// How many token accounts are watched.
+    pub fn len(&self) -> usize {
+        self.accounts.len()
+    }
+
+    /// Whether no token account is watched.
+    pub fn is_empty(&self) -> bool {
+        self.accounts.is_empty()
+    }
+
+    /// After a call: the vault must still be a System account without data; feeds every
+    /// watched account's change into `effects` (cleared first; it refuses tampering and
+    /// delegation loss) and moves the snapshot to now.
+    pub fn observe(&mut self, effects: &mut CallEffects) -> Result<()> {
+        effects.clear();
+        require!(
+            *self.vault.owner == system_program::ID && self.vault.data_is_empty(),
+            SessionError::VaultModified
+        );
+        let now = self.vault.lamports();
+        effects.lamports(self.vault_lamports, now);
+        self.vault_lamports = now;
+        let (owner, vault) = (&self.owner, self.vault.key);
+        for w in &mut self.accounts {
+            let after = read_token(w.info);
+            effects.token(&w.token, after.as_ref(), owner, vault)?;
+            let lamports = w.info.lamports();
+            if w.token.ours(owner, vault) {
+                effects.lamports(w.lamports, lamports);
+            }
+            w.token = after.ok_or(SessionError::TokenAccountTampered)?;
+            w.lamports = lamports;
+        }
+        Ok(())
+    }
+}
