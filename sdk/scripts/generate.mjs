@@ -13,7 +13,8 @@
 // - Codama's JS renderer renders no events: a visitor turns each event into a defined type
 //   `<event>Event` whose codec keeps the 8-byte discriminator as a checked hidden prefix, so
 //   `getSessionCreatedEventDecoder().decode(bytes)` decodes a "Program data:" payload whole.
-// - Codama's JS renderer renders no constants and gates error messages on `process.env`:
+// - Codama parses IDL constants into JS numbers (u64::MAX becomes 18446744073709552000), its
+//   JS renderer renders no constants, and it gates error messages on `process.env`:
 //   `src/generated/idl.ts` (written here, from the same root node) carries the constants, the
 //   error names and messages, and the event names, for the hand-written layer.
 import { mkdtempSync, readFileSync, readdirSync, rmSync, cpSync, writeFileSync, statSync } from "node:fs";
@@ -52,16 +53,15 @@ codama.update(
 /** The IDL facts the hand-written layer needs and Codama's JS renderer does not emit. */
 function idlFacts(root) {
   const p = root.program;
+  // Constants come from the raw IDL: Codama parses their values into JS numbers, which loses
+  // u64 values such as NO_PER_INSTRUCTION_CAP (u64::MAX). 64- and 128-bit ones are bigints.
   const value = (c) => {
-    const v = c.value;
-    if (v.kind === "numberValueNode") return String(v.number);
-    if (v.kind === "bytesValueNode" && v.encoding === "base16") {
-      return `new Uint8Array([${(v.data.match(/../g) ?? []).map((h) => parseInt(h, 16)).join(", ")}])`;
-    }
-    if (v.kind === "stringValueNode") return JSON.stringify(v.value);
-    throw new Error(`constant ${c.name}: unsupported value ${JSON.stringify(v)}`);
+    if (c.type === "bytes") return `new Uint8Array(${c.value})`;
+    if (/^[ui](64|128)$/.test(c.type)) return `${BigInt(c.value)}n`;
+    if (/^[ui](8|16|32)$/.test(c.type)) return String(Number(c.value));
+    if (c.type === "string") return c.value;
+    throw new Error(`constant ${c.name}: unsupported type ${JSON.stringify(c.type)}`);
   };
-  const snake = (s) => s.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toUpperCase();
   const pascal = (s) => s.charAt(0).toUpperCase() + s.slice(1);
   const lines = [
     "/**",
@@ -71,9 +71,9 @@ function idlFacts(root) {
     "",
     "/** The program's constants (`#[constant]` items of the IDL). */",
   ];
-  for (const c of p.constants ?? []) {
+  for (const c of idl.constants ?? []) {
     if (c.docs?.length) lines.push(`/** ${c.docs.join(" ")} */`);
-    lines.push(`export const ${snake(c.name)} = ${value(c)};`);
+    lines.push(`export const ${c.name} = ${value(c)};`);
   }
   lines.push(
     "",

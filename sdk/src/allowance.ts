@@ -6,6 +6,7 @@
  */
 import type { Allowance } from "./generated";
 import { programErrorFromCode, type ProgramError } from "./errors";
+import { NO_PER_INSTRUCTION_CAP } from "./generated/idl";
 
 /** Error codes of the caps (stable: the program's codes are append-only). */
 const ZERO_AMOUNT = 6026;
@@ -16,9 +17,6 @@ const fail = (code: number): Charge => ({ ok: false, error: programErrorFromCode
 
 const U64_MAX = (1n << 64n) - 1n;
 const I64_MIN = -(1n << 63n);
-
-/** "No per-instruction cap", as stored. */
-export const NO_PER_INSTRUCTION_CAP = U64_MAX;
 
 /** Start of the window of length `secs` containing `now`; `now` itself when `secs` is 0. */
 export function windowStart(now: bigint, secs: number): bigint {
@@ -49,7 +47,7 @@ export function windowRemaining(a: Allowance, now: bigint): bigint | null {
 /** Largest amount one transfer may move at `now`, given every cap. */
 export function available(a: Allowance, now: bigint): bigint {
   let left = lifetimeRemaining(a);
-  if (a.perTxCap < left) left = a.perTxCap;
+  if (a.perInstructionCap < left) left = a.perInstructionCap;
   const w = windowRemaining(a, now);
   if (w !== null && w < left) left = w;
   return left;
@@ -64,7 +62,7 @@ export type Charge = { ok: true; next: Allowance } | { ok: false; error: Program
  */
 export function charged(a: Allowance, amount: bigint, now: bigint): Charge {
   if (amount === 0n) return fail(ZERO_AMOUNT);
-  if (amount > a.perTxCap) return fail(PER_INSTRUCTION_CAP_EXCEEDED);
+  if (amount > a.perInstructionCap) return fail(PER_INSTRUCTION_CAP_EXCEEDED);
   const next: Allowance = { ...a };
   if (a.windowSecs !== 0) {
     const start = windowStart(now, a.windowSecs);
@@ -99,7 +97,7 @@ export function remaining(a: Allowance, now: bigint): Remaining {
   return {
     lifetime: lifetimeRemaining(a),
     window: windowRemaining(a, now),
-    perInstruction: a.perTxCap === NO_PER_INSTRUCTION_CAP ? null : a.perTxCap,
+    perInstruction: a.perInstructionCap === NO_PER_INSTRUCTION_CAP ? null : a.perInstructionCap,
     available: available(a, now),
   };
 }

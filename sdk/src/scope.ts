@@ -11,7 +11,7 @@
  *   .build(now);
  * ```
  */
-import { isOption, isSome, type Address, type OptionOrNullable, type ReadonlyUint8Array } from "@solana/kit";
+import { getArrayEncoder, isOption, isSome, type Address, type OptionOrNullable, type ReadonlyUint8Array } from "@solana/kit";
 import {
   ArgKind,
   CmpOp,
@@ -19,11 +19,16 @@ import {
   type CapsArgsArgs,
   type CreateSessionInstructionData,
   type CreateSessionInstructionDataArgs,
+  getProgramScopeEncoder,
   type InstructionRuleArgs,
   type WindowArgsArgs,
 } from "./generated";
 import {
+  MAX_ACCOUNT_KEYS,
   MAX_ACCOUNT_RULES,
+  MAX_DISCRIMINATOR_LEN,
+  MAX_RAW_ARG_LEN,
+  MAX_SESSION_SPACE,
   MAX_ARG_RULES,
   MAX_DESTINATIONS,
   MAX_INSTRUCTION_RULES,
@@ -35,12 +40,6 @@ import {
 import { SESSION_KEYS_PROGRAM_ADDRESS } from "./generated/programs";
 import { programErrorFromName, type ProgramError } from "./errors";
 
-/** Most keys in one account rule (the program's `MAX_ACCOUNT_KEYS`, not an IDL constant yet). */
-export const MAX_ACCOUNT_KEYS = 3;
-/** Longest instruction discriminator prefix (`MAX_DISCRIMINATOR_LEN`). */
-export const MAX_DISCRIMINATOR_LEN = 8;
-/** Longest raw-bytes argument value (`MAX_RAW_ARG_LEN`). */
-export const MAX_RAW_ARG_LEN = 32;
 
 const I64_MAX = (1n << 63n) - 1n;
 
@@ -270,7 +269,7 @@ export type CreateSessionArgs = CreateSessionInstructionDataArgs;
 function capsArgs(c: Caps) {
   return {
     lifetime: BigInt(c.lifetime),
-    perTx: c.perInstruction === undefined ? null : BigInt(c.perInstruction),
+    perInstruction: c.perInstruction === undefined ? null : BigInt(c.perInstruction),
     window: c.window === undefined ? null : { seconds: c.window.seconds, cap: BigInt(c.window.cap) },
   };
 }
@@ -316,8 +315,8 @@ function opt<T>(v: OptionOrNullable<T> | undefined): T | null {
 type AnyCaps = CapsArgsArgs | CapsArgs;
 
 function checkCaps(c: AnyCaps): void {
-  const perTx = opt<number | bigint>(c.perTx);
-  if (BigInt(c.lifetime) === 0n || (perTx !== null && BigInt(perTx) === 0n)) refuse("ZeroCap");
+  const perInstruction = opt<number | bigint>(c.perInstruction);
+  if (BigInt(c.lifetime) === 0n || (perInstruction !== null && BigInt(perInstruction) === 0n)) refuse("ZeroCap");
   const w = opt<WindowArgsArgs>(c.window);
   if (w && (w.seconds === 0 || BigInt(w.cap) === 0n)) refuse("InvalidWindow");
 }
@@ -364,8 +363,36 @@ export function checkCreateSessionArgs(args: CreateSessionArgs | CreateSessionIn
     if (p.instructions.length > MAX_INSTRUCTION_RULES) refuse("TooManyRules");
     p.instructions.forEach(checkRule);
   }
+  if (args.destinations.length > 0 && args.programs.length > 0) refuse("DestinationsWithPrograms");
   const delegate = opt<number | bigint>(args.delegateAmount);
   if (opt<number>(args.maxUses) === 0 || (delegate !== null && BigInt(delegate) === 0n)) refuse("ZeroCap");
   if (sol) checkCaps(sol);
   args.mints.forEach((m) => checkCaps(m.caps));
+  if (sessionSpace(args) > MAX_SESSION_SPACE) refuse("SessionTooLarge");
+}
+
+/** Bytes of a session account before its variable part (`SESSION_FIXED_SIZE` in the program). */
+const SESSION_FIXED_SIZE = 8 + 1 + 1 + 32 * 3 + 8 * 3 + 4 + 4;
+/** Stored size of one allowance and of one mint's caps. */
+const ALLOWANCE_SIZE = 52;
+const MINT_ALLOWANCE_SIZE = 32 + ALLOWANCE_SIZE;
+
+/** Exact size of the session account these arguments create (the program's `session_space`). */
+export function sessionSpace(args: CreateSessionArgs | CreateSessionInstructionData): number {
+  // The stored program scopes are the arguments' own Borsh bytes.
+  const programs = getArrayEncoder(getProgramScopeEncoder()).encode(args.programs).length - 4;
+  const label = new TextEncoder().encode(args.label).length;
+  return (
+    SESSION_FIXED_SIZE +
+    1 +
+    (opt<AnyCaps>(args.sol) ? ALLOWANCE_SIZE : 0) +
+    4 +
+    MINT_ALLOWANCE_SIZE * args.mints.length +
+    4 +
+    32 * args.destinations.length +
+    4 +
+    programs +
+    4 +
+    label
+  );
 }

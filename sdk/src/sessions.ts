@@ -29,11 +29,10 @@ import {
 } from "./generated";
 import { SESSION_KEYS_PROGRAM_ADDRESS } from "./generated/programs";
 import { lifetimeRemaining } from "./allowance";
+import { UNLIMITED_USES } from "./generated/idl";
 
 /** Byte offset of `owner` in a session account: 8 (discriminator) + version + bump. */
 export const SESSION_OWNER_OFFSET = 10;
-/** Stored `max_uses` meaning "no limit" (the program's `UNLIMITED_USES`). */
-export const UNLIMITED_USES = 0xffff_ffff;
 
 /** The three addresses of an owner's session: session PDA, wallet PDA and vault PDA. */
 export interface SessionAddresses {

@@ -64,7 +64,7 @@ test("errors decode from RPC transaction errors and kit's SolanaErrors", () => {
   assert.equal(decoded?.code, 6015);
   assert.equal(sdk.decodeProgramError(new Error("network down")), null);
   const failed = new sdk.TransactionFailedError(decoded, [], preflight);
-  assert.match(failed.message, /^PerTransactionCapExceeded: /);
+  assert.match(failed.message, /^PerInstructionCapExceeded: /);
 });
 
 test("the generated errors module agrees on codes", () => {

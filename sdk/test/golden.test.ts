@@ -73,9 +73,9 @@ test("program id and PDAs match the Rust client", async () => {
 test("create_session from the scope builder encodes byte for byte", async () => {
   const v = vector("createSession");
   const i = v.inputs;
-  const caps = (c: { lifetime: string; perTx?: string; window?: { seconds: number; cap: string } }) => {
+  const caps = (c: { lifetime: string; perInstruction?: string; window?: { seconds: number; cap: string } }) => {
     let b = sdk.caps(BigInt(c.lifetime));
-    if (c.perTx !== undefined) b = b.perInstruction(BigInt(c.perTx));
+    if (c.perInstruction !== undefined) b = b.perInstruction(BigInt(c.perInstruction));
     if (c.window) b = b.window(c.window.seconds, BigInt(c.window.cap));
     return b;
   };
@@ -123,7 +123,13 @@ test("transfer_token, transfer_sol and every owner instruction encode byte for b
     await sdk.revokeSessionInstruction({ authority: signer(v.inputs.authority), owner, sessionKey, rentPayer: address(v.inputs.rentPayer) }),
     v,
   );
-  assertIx(await sdk.revokeAllSessionsInstruction({ owner: own }), vector("revokeAllSessions"));
+  v = vector("revokeAllSessions");
+  const delegations = (v.inputs.delegations as { tokenAccount: string; tokenProgram: string }[]).map((d) => ({
+    tokenAccount: address(d.tokenAccount),
+    tokenProgram: address(d.tokenProgram),
+  }));
+  assert.equal(delegations.length, 2);
+  assertIx(await sdk.revokeAllSessionsInstruction({ owner: own, delegations }), v);
   v = vector("closeSession");
   assertIx(sdk.getCloseSessionInstruction({ session: pdas.session, wallet: pdas.wallet, payer: address(v.inputs.rentPayer) }), v);
   v = vector("depositSol");

@@ -9,11 +9,11 @@ import policy from "./golden-policy.json";
 const unhex = (s: string) => new Uint8Array(getBase16Encoder().encode(s));
 const hex = (b: Uint8Array) => getBase16Decoder().decode(b);
 
-type A = { lifetimeCap: string; spent: string; perTxCap: string; windowSecs: number; windowCap: string; windowStart: string; windowSpent: string };
+type A = { lifetimeCap: string; spent: string; perInstructionCap: string; windowSecs: number; windowCap: string; windowStart: string; windowSpent: string };
 const allowance = (a: A): sdk.Allowance => ({
   lifetimeCap: BigInt(a.lifetimeCap),
   spent: BigInt(a.spent),
-  perTxCap: BigInt(a.perTxCap),
+  perInstructionCap: BigInt(a.perInstructionCap),
   windowSecs: a.windowSecs,
   windowCap: BigInt(a.windowCap),
   windowStart: BigInt(a.windowStart),
@@ -60,7 +60,7 @@ test("allowance maths matches the program on every golden step", () => {
 });
 
 test("remaining() reports what a UI shows", () => {
-  const a = allowance({ lifetimeCap: "50", spent: "4", perTxCap: U64_MAX.toString(), windowSecs: 60, windowCap: "10", windowStart: "120", windowSpent: "4" });
+  const a = allowance({ lifetimeCap: "50", spent: "4", perInstructionCap: U64_MAX.toString(), windowSecs: 60, windowCap: "10", windowStart: "120", windowSpent: "4" });
   assert.deepEqual(sdk.remaining(a, 179n), { lifetime: 46n, window: 6n, perInstruction: null, available: 6n });
   assert.deepEqual(sdk.remaining(a, 180n), { lifetime: 46n, window: 10n, perInstruction: null, available: 10n });
   assert.equal(sdk.windowStart(-7n, 60), -60n, "windows align below zero too");
@@ -131,7 +131,11 @@ test("every event decodes from a \"Program data:\" log line to the Rust side's f
     const decoded = sdk.parseEvents(logs);
     assert.equal(decoded.length, 1, e.name);
     assert.equal(decoded[0]!.name, e.name);
-    assert.deepEqual(normalize(decoded[0]!.data), e.fields, e.name);
+    const fields = normalize(decoded[0]!.data) as Record<string, unknown>;
+    for (const [k, v] of Object.entries(e.fields)) assert.deepEqual(fields[k], v, `${e.name}.${k}`);
+    // Every field, nested grant included: the decoded event re-encodes to the same bytes.
+    const encoder = (sdk as unknown as Record<string, () => { encode(v: unknown): Uint8Array }>)[`get${e.name}EventEncoder`]!;
+    assert.equal(hex(new Uint8Array(encoder().encode(decoded[0]!.data))), e.data, `${e.name} re-encodes`);
   }
   assert.equal(sdk.decodeEvent(new Uint8Array(16)), null);
 });

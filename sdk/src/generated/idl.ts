@@ -4,18 +4,47 @@
  */
 
 /** The program's constants (`#[constant]` items of the IDL). */
+/** Layout version written as the first data byte of every account of this program. */
 export const ACCOUNT_VERSION = 1;
+/** Most allowed keys in one account rule. */
+export const MAX_ACCOUNT_KEYS = 3;
+/** Most account rules per instruction rule. */
 export const MAX_ACCOUNT_RULES = 4;
+/** Most argument rules per instruction rule. */
 export const MAX_ARG_RULES = 4;
+/** Most inner instructions in one `execute`. */
 export const MAX_CALLS = 4;
+/** Most entries in a session's destination allow-list. */
 export const MAX_DESTINATIONS = 8;
+/** Longest instruction discriminator prefix (Anchor's is 8 bytes). */
+export const MAX_DISCRIMINATOR_LEN = 8;
+/** Most remaining accounts (program accounts included) one `execute` may pass; bounds the heap its account metas and snapshots take. */
+export const MAX_EXECUTE_ACCOUNTS = 64;
+/** Most instruction rules per target program. */
 export const MAX_INSTRUCTION_RULES = 8;
+/** Longest label (UTF-8 bytes), e.g. the app's name shown by wallet UIs. */
 export const MAX_LABEL_LEN = 32;
+/** Most mints one session can carry caps for. */
 export const MAX_MINTS = 4;
+/** Most target programs one session can call through `execute`. */
 export const MAX_PROGRAMS = 4;
-export const MAX_SESSION_DURATION = 2592000;
+/** Longest raw-bytes value of an argument rule (a pubkey). */
+export const MAX_RAW_ARG_LEN = 32;
+/** Longest session a wallet can grant: 30 days, in seconds. */
+export const MAX_SESSION_DURATION = 2592000n;
+/** Largest session account, in bytes: a session is never larger than the transaction that creates it (1,232 bytes), which keeps decoding it well inside the 32 KiB program heap. */
+export const MAX_SESSION_SPACE = 1232;
+/** Most distinct vault-controlled token accounts one `execute` may touch (each is snapshotted around every call). */
+export const MAX_WATCHED_TOKEN_ACCOUNTS = 16;
+/** Stored per-instruction cap meaning "none": every `u64` amount is `<= u64::MAX`, so the sentinel is exact, not a special case. */
+export const NO_PER_INSTRUCTION_CAP = 18446744073709551615n;
+/** Seed prefix of a [`crate::state::Session`] PDA: `["session", owner, session_key]`. */
 export const SESSION_SEED = new Uint8Array([115, 101, 115, 115, 105, 111, 110]);
+/** Stored `max_uses` meaning "no limit on uses". */
+export const UNLIMITED_USES = 4294967295;
+/** Seed prefix of the owner's vault PDA: `["vault", owner]`. System-owned, no data; it holds the SOL sessions may spend, is the SPL delegate (or owner) of spendable token accounts and signs every proxied call. */
 export const VAULT_SEED = new Uint8Array([118, 97, 117, 108, 116]);
+/** Seed prefix of a [`crate::state::Wallet`] PDA: `["wallet", owner]`. */
 export const WALLET_SEED = new Uint8Array([119, 97, 108, 108, 101, 116]);
 
 /** Every program error: code, name (as in the Rust enum) and message. */
@@ -26,16 +55,16 @@ export const PROGRAM_ERRORS: readonly { readonly code: number; readonly name: st
   { code: 6003, name: "SessionKeyIsOwner", message: "The session key must differ from the owner: generate a fresh keypair for the session" },
   { code: 6004, name: "ExpiryInPast", message: "Expiry is not in the future: pass an expires_at later than the current unix time" },
   { code: 6005, name: "ExpiryTooFar", message: "Expiry is too far away: sessions last at most 30 days" },
-  { code: 6006, name: "EmptyScope", message: "The session grants nothing: add a SOL allowance or at least one mint allowance" },
+  { code: 6006, name: "EmptyScope", message: "The session grants nothing: add a SOL allowance, a mint allowance or a program to its scope" },
   { code: 6007, name: "TooManyMints", message: "Too many mints in one session: at most 4" },
   { code: 6008, name: "TooManyDestinations", message: "Too many destinations in the allow-list: at most 8" },
   { code: 6009, name: "LabelTooLong", message: "Label is too long: at most 32 bytes" },
   { code: 6010, name: "DuplicateMint", message: "The same mint is listed twice: merge its caps into one entry" },
   { code: 6011, name: "ZeroCap", message: "A cap of zero grants nothing: omit the optional cap, or set a positive value" },
   { code: 6012, name: "InvalidWindow", message: "A spending window needs a positive length in seconds and a positive cap" },
-  { code: 6013, name: "MintNotInScope", message: "This mint is not in the session's scope: the owner must grant it in a new session" },
+  { code: 6013, name: "MintNotInScope", message: "This mint is not in the session's scope: ask the owner to grant it in a new session" },
   { code: 6014, name: "SolNotInScope", message: "This session may not spend SOL: the owner must grant a SOL allowance in a new session" },
-  { code: 6015, name: "PerTransactionCapExceeded", message: "Amount is above the session's per-transaction cap: send a smaller amount" },
+  { code: 6015, name: "PerInstructionCapExceeded", message: "Amount is above the session's per-instruction cap (one transfer, or one whole execute): send a smaller amount" },
   { code: 6016, name: "WindowCapExceeded", message: "Amount is above what is left in the current spending window: wait for the next window" },
   { code: 6017, name: "LifetimeCapExceeded", message: "Amount is above the session's remaining lifetime allowance" },
   { code: 6018, name: "UsesExhausted", message: "The session has used all its allowed uses: ask the owner to create a new session" },
@@ -48,7 +77,7 @@ export const PROGRAM_ERRORS: readonly { readonly code: number; readonly name: st
   { code: 6025, name: "SessionStillActive", message: "The session is still active: only the owner or the session key can close it before it expires" },
   { code: 6026, name: "ZeroAmount", message: "Amount must be greater than zero" },
   { code: 6027, name: "MathOverflow", message: "Arithmetic overflow: amount too large" },
-  { code: 6028, name: "InvariantViolated", message: "Internal invariant violated: spent more than a cap allows" },
+  { code: 6028, name: "InvariantViolated", message: "Internal invariant violated (layout version, uses or a cap): the instruction was refused and nothing changed; please report it" },
   { code: 6029, name: "DuplicateDestination", message: "The same destination is listed twice" },
   { code: 6030, name: "MissingDelegateAccounts", message: "Delegate approval needs the owner's token account and its token program" },
   { code: 6031, name: "NotOwner", message: "Only the owner can do this" },
@@ -68,6 +97,17 @@ export const PROGRAM_ERRORS: readonly { readonly code: number; readonly name: st
   { code: 6045, name: "InvalidSessionAccount", message: "This account is not a session of the session-keys program" },
   { code: 6046, name: "SessionOwnerMismatch", message: "This session belongs to another wallet" },
   { code: 6047, name: "NotOwnerOrSession", message: "Sign with the owner's wallet, or with a session key and pass its session and the owner's wallet account" },
+  { code: 6048, name: "DestinationsWithPrograms", message: "A destination allow-list cannot be combined with program scope (execute could send value anywhere): use two sessions" },
+  { code: 6049, name: "SessionTooLarge", message: "The session would be larger than 1232 bytes: grant fewer mints, destinations, programs or rules" },
+  { code: 6050, name: "DelegateMintNotGranted", message: "The token account to approve holds a mint this session has no caps for: add that mint's caps to the session" },
+  { code: 6051, name: "SessionKeyIsProgramAccount", message: "The session key cannot be the owner's vault or wallet account: generate a fresh keypair for the session" },
+  { code: 6052, name: "DelegationMissing", message: "The owner's vault is not the delegate of this token account: the owner must approve the vault again (or create a new session with a delegate amount)" },
+  { code: 6053, name: "DelegationTooSmall", message: "The vault's delegated amount on this token account is below the amount: the owner must approve a larger amount" },
+  { code: 6054, name: "SelfTransfer", message: "Source and destination are the same account (or SOL sent back to the vault): nothing to move" },
+  { code: 6055, name: "DelegationReduced", message: "The call revoked or used the vault's delegation on an owner token account without a matching charged outflow" },
+  { code: 6056, name: "TooManyExecuteAccounts", message: "Too many accounts in one execute: at most 64 remaining accounts" },
+  { code: 6057, name: "TooManyWatchedAccounts", message: "Too many vault-controlled token accounts in one execute: at most 16" },
+  { code: 6058, name: "NotVaultDelegate", message: "The vault is not the delegate of this token account: leave it out of revoke_all_sessions" },
 ];
 
 /** Every event name (as in the Rust struct) with its 8-byte discriminator, hex. */

@@ -87,7 +87,11 @@ async fn golden_vectors_match_the_checked_in_file() {
     let sol = ix::transfer_sol(&key, &owner, &destination, 12_345);
     let execute = ix::execute(&key, &owner, &[game::move_player(&vault, 3, -2)]);
     let revoke = ix::revoke_session(&key, &owner, &key, &owner);
-    let revoke_all = ix::revoke_all_sessions(&owner, &[]);
+    let delegations = [
+        (fixed(25), anchor_spl::token::ID),
+        (fixed(26), anchor_spl::token_2022::ID),
+    ];
+    let revoke_all = ix::revoke_all_sessions(&owner, &delegations);
     let close = ix::close_session(&owner, &key, &owner);
     let deposit = ix::deposit_sol(&owner, 2 * SOL);
     let withdraw = ix::withdraw_sol(&owner, &destination, 77);
@@ -147,7 +151,9 @@ async fn golden_vectors_match_the_checked_in_file() {
             ix_json("transferSol", json!({ "destination": destination.to_string(), "amount": "12345" }), &sol),
             ix_json("execute", json!({ "inner": ix_json("movePlayer", json!({}), &game::move_player(&vault, 3, -2)) }), &execute),
             ix_json("revokeSession", json!({ "authority": key.to_string(), "rentPayer": owner.to_string() }), &revoke),
-            ix_json("revokeAllSessions", json!({}), &revoke_all),
+            ix_json("revokeAllSessions", json!({
+                "delegations": delegations.iter().map(|(a, p)| json!({ "tokenAccount": a.to_string(), "tokenProgram": p.to_string() })).collect::<Vec<_>>(),
+            }), &revoke_all),
             ix_json("closeSession", json!({ "rentPayer": owner.to_string() }), &close),
             ix_json("depositSol", json!({ "amount": (2 * SOL).to_string() }), &deposit),
             ix_json("withdrawSol", json!({ "destination": destination.to_string(), "amount": "77" }), &withdraw),
@@ -215,7 +221,7 @@ fn allowance_json(a: &session_keys::policy::Allowance) -> Value {
     json!({
         "lifetimeCap": a.lifetime_cap.to_string(),
         "spent": a.spent.to_string(),
-        "perTxCap": a.per_tx_cap.to_string(),
+        "perInstructionCap": a.per_instruction_cap.to_string(),
         "windowSecs": a.window_secs,
         "windowCap": a.window_cap.to_string(),
         "windowStart": a.window_start.to_string(),
@@ -241,10 +247,10 @@ fn allowance_vectors() -> Vec<Value> {
     ];
     let mut rng = XorShift(0x5e55_10e5);
     let mut out = Vec::new();
-    for (lifetime, per_tx, window, start) in caps {
+    for (lifetime, per_instruction, window, start) in caps {
         let args = CapsArgs {
             lifetime,
-            per_tx,
+            per_instruction,
             window,
         };
         let mut a = Allowance::from_args(&args, start).unwrap();
@@ -296,9 +302,8 @@ fn scope_vectors() -> Vec<Value> {
     let now = START;
     let base = || {
         Scope::until(now + 3600)
-            .sol(caps(SOL).per_tx(SOL / 10).window(3600, SOL / 2))
+            .sol(caps(SOL).per_instruction(SOL / 10).window(3600, SOL / 2))
             .mint(fixed(11), caps(50 * TOKEN))
-            .destination(fixed(12))
             .program(
                 program(example_game::ID).instruction(
                     instruction(&[1, 2, 3, 4, 5, 6, 7, 8])
@@ -310,6 +315,12 @@ fn scope_vectors() -> Vec<Value> {
             .build_unchecked()
     };
     type Mutation = Box<dyn Fn(&mut CreateSessionArgs)>;
+    // An instruction rule with four account rules of three keys each (421 bytes stored).
+    let big_rule = |d: u8| {
+        (0..4).fold(instruction(&[d]), |r, i| {
+            r.account(i, &[fixed(70 + i), fixed(80 + i), fixed(90 + i)])
+        })
+    };
     let rule = |f: fn(&mut session_keys::policy::InstructionRule)| -> Mutation {
         Box::new(move |a: &mut CreateSessionArgs| f(&mut a.programs[0].instructions[0]))
     };
@@ -391,9 +402,34 @@ fn scope_vectors() -> Vec<Value> {
             }),
         ),
         (
-            "duplicate destination",
+            "destination with programs",
             now,
             Box::new(move |a| a.destinations.push(fixed(12))),
+        ),
+        (
+            "destinations without programs",
+            now,
+            Box::new(move |a| {
+                a.programs.clear();
+                a.destinations = vec![fixed(12), fixed(14)];
+            }),
+        ),
+        (
+            "two rules of twelve keys fit",
+            now,
+            Box::new(move |a| a.programs[0].instructions = vec![big_rule(1), big_rule(2)]),
+        ),
+        (
+            "three rules of twelve keys are too large",
+            now,
+            Box::new(move |a| {
+                a.programs[0].instructions = vec![big_rule(1), big_rule(2), big_rule(3)]
+            }),
+        ),
+        (
+            "duplicate destination",
+            now,
+            Box::new(move |a| a.destinations = vec![fixed(12), fixed(12)]),
         ),
         (
             "five programs",
@@ -506,9 +542,9 @@ fn scope_vectors() -> Vec<Value> {
             Box::new(move |a| a.sol.as_mut().unwrap().lifetime = 0),
         ),
         (
-            "zero SOL per-transaction",
+            "zero SOL per-instruction",
             now,
-            Box::new(move |a| a.sol.as_mut().unwrap().per_tx = Some(0)),
+            Box::new(move |a| a.sol.as_mut().unwrap().per_instruction = Some(0)),
         ),
         (
             "zero-length SOL window",
@@ -545,7 +581,7 @@ fn scope_vectors() -> Vec<Value> {
             now,
             Box::new(move |a| {
                 a.label = "x".repeat(33);
-                a.destinations.push(fixed(12));
+                a.destinations = vec![fixed(12), fixed(12)];
             }),
         ),
         (
@@ -560,7 +596,7 @@ fn scope_vectors() -> Vec<Value> {
             "order: window after per-transaction",
             now,
             Box::new(move |a| {
-                a.sol = Some(caps(5).per_tx(0).window(0, 0));
+                a.sol = Some(caps(5).per_instruction(0).window(0, 0));
             }),
         ),
     ];
@@ -605,7 +641,10 @@ fn scope_vectors() -> Vec<Value> {
 /// Every event, built with distinct field values and serialized as `emit!` logs it.
 fn event_vectors() -> Vec<Value> {
     use anchor_lang::Event;
-    use session_keys::events::*;
+    use session_keys::{
+        events::*,
+        policy::{Allowance, MintAllowance},
+    };
     let k = |n: u8| fixed(n).to_string();
     let ev = |name: &str, data: Vec<u8>, fields: Value| json!({ "name": name, "data": hex(&data), "fields": fields });
     vec![
@@ -616,20 +655,34 @@ fn event_vectors() -> Vec<Value> {
                 session: fixed(2),
                 session_key: fixed(3),
                 payer: fixed(4),
+                created_at: START,
                 expires_at: START + 3600,
                 nonce: 7,
-                mints: vec![fixed(5), fixed(6)],
-                programs: vec![fixed(8)],
-                sol_lifetime_cap: SOL,
+                max_uses: 100,
+                sol: Some(
+                    Allowance::from_args(
+                        &caps(SOL).per_instruction(SOL / 10).window(3600, SOL / 2),
+                        START,
+                    )
+                    .unwrap(),
+                ),
+                mints: vec![MintAllowance {
+                    mint: fixed(5),
+                    allowance: Allowance::from_args(&caps(50 * TOKEN), START).unwrap(),
+                }],
+                destinations: vec![],
+                programs: vec![game::session_scope(50_000_000)],
+                label: "golden ✓".into(),
                 top_up_lamports: 1_000_000,
                 delegated_amount: 42,
-                label: "golden ✓".into(),
             }
             .data(),
+            // The nested grant (allowances, program rules) is checked by re-encoding.
             json!({
-                "owner": k(1), "session": k(2), "sessionKey": k(3), "payer": k(4), "expiresAt": (START + 3600).to_string(),
-                "nonce": "7", "mints": [k(5), k(6)], "programs": [k(8)], "solLifetimeCap": SOL.to_string(),
-                "topUpLamports": "1000000", "delegatedAmount": "42", "label": "golden ✓",
+                "owner": k(1), "session": k(2), "sessionKey": k(3), "payer": k(4),
+                "createdAt": START.to_string(), "expiresAt": (START + 3600).to_string(),
+                "nonce": "7", "maxUses": 100, "destinations": [], "label": "golden ✓",
+                "topUpLamports": "1000000", "delegatedAmount": "42",
             }),
         ),
         ev(
@@ -647,9 +700,10 @@ fn event_vectors() -> Vec<Value> {
             AllSessionsRevoked {
                 owner: fixed(1),
                 nonce: u64::MAX,
+                revoked_delegations: vec![fixed(25), fixed(26)],
             }
             .data(),
-            json!({ "owner": k(1), "nonce": u64::MAX.to_string() }),
+            json!({ "owner": k(1), "nonce": u64::MAX.to_string(), "revokedDelegations": [k(25), k(26)] }),
         ),
         ev(
             "SessionClosed",

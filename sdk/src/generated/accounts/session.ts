@@ -93,15 +93,18 @@ export type Session = {
   expiresAt: bigint;
   /** The owner's revocation nonce at creation; the session is dead once the wallet's differs. */
   nonce: bigint;
-  /** Most successful uses, [`policy::UNLIMITED_USES`] if unlimited. */
+  /** Most successful uses, `UNLIMITED_USES` (`u32::MAX`) if unlimited. */
   maxUses: number;
-  /** Successful uses so far (transfers). */
+  /** Successful uses so far (transfers and `execute` batches). */
   uses: number;
   /** Lamport caps for SOL leaving the vault; `None` means no SOL may move. */
   sol: Option<Allowance>;
   /** Caps per mint; a mint not listed cannot move. */
   mints: Array<MintAllowance>;
-  /** Destination allow-list (token accounts, their owners, or SOL recipients); empty = any. */
+  /**
+   * Destination allow-list of `transfer_*` (token accounts, their owners, or SOL recipients);
+   * empty = any. Never set together with `programs`.
+   */
   destinations: Array<Address>;
   /** Programs `execute` may call, with their instruction, argument and account rules. */
   programs: Array<ProgramScope>;
@@ -126,15 +129,18 @@ export type SessionArgs = {
   expiresAt: number | bigint;
   /** The owner's revocation nonce at creation; the session is dead once the wallet's differs. */
   nonce: number | bigint;
-  /** Most successful uses, [`policy::UNLIMITED_USES`] if unlimited. */
+  /** Most successful uses, `UNLIMITED_USES` (`u32::MAX`) if unlimited. */
   maxUses: number;
-  /** Successful uses so far (transfers). */
+  /** Successful uses so far (transfers and `execute` batches). */
   uses: number;
   /** Lamport caps for SOL leaving the vault; `None` means no SOL may move. */
   sol: OptionOrNullable<AllowanceArgs>;
   /** Caps per mint; a mint not listed cannot move. */
   mints: Array<MintAllowanceArgs>;
-  /** Destination allow-list (token accounts, their owners, or SOL recipients); empty = any. */
+  /**
+   * Destination allow-list of `transfer_*` (token accounts, their owners, or SOL recipients);
+   * empty = any. Never set together with `programs`.
+   */
   destinations: Array<Address>;
   /** Programs `execute` may call, with their instruction, argument and account rules. */
   programs: Array<ProgramScopeArgs>;

@@ -26,7 +26,7 @@ export const SESSION_KEYS_ERROR__SESSION_KEY_IS_OWNER = 0x1773; // 6003
 export const SESSION_KEYS_ERROR__EXPIRY_IN_PAST = 0x1774; // 6004
 /** ExpiryTooFar: Expiry is too far away: sessions last at most 30 days */
 export const SESSION_KEYS_ERROR__EXPIRY_TOO_FAR = 0x1775; // 6005
-/** EmptyScope: The session grants nothing: add a SOL allowance or at least one mint allowance */
+/** EmptyScope: The session grants nothing: add a SOL allowance, a mint allowance or a program to its scope */
 export const SESSION_KEYS_ERROR__EMPTY_SCOPE = 0x1776; // 6006
 /** TooManyMints: Too many mints in one session: at most 4 */
 export const SESSION_KEYS_ERROR__TOO_MANY_MINTS = 0x1777; // 6007
@@ -40,12 +40,12 @@ export const SESSION_KEYS_ERROR__DUPLICATE_MINT = 0x177a; // 6010
 export const SESSION_KEYS_ERROR__ZERO_CAP = 0x177b; // 6011
 /** InvalidWindow: A spending window needs a positive length in seconds and a positive cap */
 export const SESSION_KEYS_ERROR__INVALID_WINDOW = 0x177c; // 6012
-/** MintNotInScope: This mint is not in the session's scope: the owner must grant it in a new session */
+/** MintNotInScope: This mint is not in the session's scope: ask the owner to grant it in a new session */
 export const SESSION_KEYS_ERROR__MINT_NOT_IN_SCOPE = 0x177d; // 6013
 /** SolNotInScope: This session may not spend SOL: the owner must grant a SOL allowance in a new session */
 export const SESSION_KEYS_ERROR__SOL_NOT_IN_SCOPE = 0x177e; // 6014
-/** PerTransactionCapExceeded: Amount is above the session's per-transaction cap: send a smaller amount */
-export const SESSION_KEYS_ERROR__PER_TRANSACTION_CAP_EXCEEDED = 0x177f; // 6015
+/** PerInstructionCapExceeded: Amount is above the session's per-instruction cap (one transfer, or one whole execute): send a smaller amount */
+export const SESSION_KEYS_ERROR__PER_INSTRUCTION_CAP_EXCEEDED = 0x177f; // 6015
 /** WindowCapExceeded: Amount is above what is left in the current spending window: wait for the next window */
 export const SESSION_KEYS_ERROR__WINDOW_CAP_EXCEEDED = 0x1780; // 6016
 /** LifetimeCapExceeded: Amount is above the session's remaining lifetime allowance */
@@ -70,7 +70,7 @@ export const SESSION_KEYS_ERROR__SESSION_STILL_ACTIVE = 0x1789; // 6025
 export const SESSION_KEYS_ERROR__ZERO_AMOUNT = 0x178a; // 6026
 /** MathOverflow: Arithmetic overflow: amount too large */
 export const SESSION_KEYS_ERROR__MATH_OVERFLOW = 0x178b; // 6027
-/** InvariantViolated: Internal invariant violated: spent more than a cap allows */
+/** InvariantViolated: Internal invariant violated (layout version, uses or a cap): the instruction was refused and nothing changed; please report it */
 export const SESSION_KEYS_ERROR__INVARIANT_VIOLATED = 0x178c; // 6028
 /** DuplicateDestination: The same destination is listed twice */
 export const SESSION_KEYS_ERROR__DUPLICATE_DESTINATION = 0x178d; // 6029
@@ -110,11 +110,38 @@ export const SESSION_KEYS_ERROR__INVALID_SESSION_ACCOUNT = 0x179d; // 6045
 export const SESSION_KEYS_ERROR__SESSION_OWNER_MISMATCH = 0x179e; // 6046
 /** NotOwnerOrSession: Sign with the owner's wallet, or with a session key and pass its session and the owner's wallet account */
 export const SESSION_KEYS_ERROR__NOT_OWNER_OR_SESSION = 0x179f; // 6047
+/** DestinationsWithPrograms: A destination allow-list cannot be combined with program scope (execute could send value anywhere): use two sessions */
+export const SESSION_KEYS_ERROR__DESTINATIONS_WITH_PROGRAMS = 0x17a0; // 6048
+/** SessionTooLarge: The session would be larger than 1232 bytes: grant fewer mints, destinations, programs or rules */
+export const SESSION_KEYS_ERROR__SESSION_TOO_LARGE = 0x17a1; // 6049
+/** DelegateMintNotGranted: The token account to approve holds a mint this session has no caps for: add that mint's caps to the session */
+export const SESSION_KEYS_ERROR__DELEGATE_MINT_NOT_GRANTED = 0x17a2; // 6050
+/** SessionKeyIsProgramAccount: The session key cannot be the owner's vault or wallet account: generate a fresh keypair for the session */
+export const SESSION_KEYS_ERROR__SESSION_KEY_IS_PROGRAM_ACCOUNT = 0x17a3; // 6051
+/** DelegationMissing: The owner's vault is not the delegate of this token account: the owner must approve the vault again (or create a new session with a delegate amount) */
+export const SESSION_KEYS_ERROR__DELEGATION_MISSING = 0x17a4; // 6052
+/** DelegationTooSmall: The vault's delegated amount on this token account is below the amount: the owner must approve a larger amount */
+export const SESSION_KEYS_ERROR__DELEGATION_TOO_SMALL = 0x17a5; // 6053
+/** SelfTransfer: Source and destination are the same account (or SOL sent back to the vault): nothing to move */
+export const SESSION_KEYS_ERROR__SELF_TRANSFER = 0x17a6; // 6054
+/** DelegationReduced: The call revoked or used the vault's delegation on an owner token account without a matching charged outflow */
+export const SESSION_KEYS_ERROR__DELEGATION_REDUCED = 0x17a7; // 6055
+/** TooManyExecuteAccounts: Too many accounts in one execute: at most 64 remaining accounts */
+export const SESSION_KEYS_ERROR__TOO_MANY_EXECUTE_ACCOUNTS = 0x17a8; // 6056
+/** TooManyWatchedAccounts: Too many vault-controlled token accounts in one execute: at most 16 */
+export const SESSION_KEYS_ERROR__TOO_MANY_WATCHED_ACCOUNTS = 0x17a9; // 6057
+/** NotVaultDelegate: The vault is not the delegate of this token account: leave it out of revoke_all_sessions */
+export const SESSION_KEYS_ERROR__NOT_VAULT_DELEGATE = 0x17aa; // 6058
 
 export type SessionKeysError =
   | typeof SESSION_KEYS_ERROR__ACCOUNT_RULE_VIOLATED
   | typeof SESSION_KEYS_ERROR__ARGUMENT_RULE_VIOLATED
+  | typeof SESSION_KEYS_ERROR__DELEGATE_MINT_NOT_GRANTED
+  | typeof SESSION_KEYS_ERROR__DELEGATION_MISSING
+  | typeof SESSION_KEYS_ERROR__DELEGATION_REDUCED
+  | typeof SESSION_KEYS_ERROR__DELEGATION_TOO_SMALL
   | typeof SESSION_KEYS_ERROR__DESTINATION_NOT_ALLOWED
+  | typeof SESSION_KEYS_ERROR__DESTINATIONS_WITH_PROGRAMS
   | typeof SESSION_KEYS_ERROR__DUPLICATE_DESTINATION
   | typeof SESSION_KEYS_ERROR__DUPLICATE_MINT
   | typeof SESSION_KEYS_ERROR__DUPLICATE_PROGRAM
@@ -134,21 +161,27 @@ export type SessionKeysError =
   | typeof SESSION_KEYS_ERROR__MISSING_DELEGATE_ACCOUNTS
   | typeof SESSION_KEYS_ERROR__NOT_OWNER
   | typeof SESSION_KEYS_ERROR__NOT_OWNER_OR_SESSION
-  | typeof SESSION_KEYS_ERROR__PER_TRANSACTION_CAP_EXCEEDED
+  | typeof SESSION_KEYS_ERROR__NOT_VAULT_DELEGATE
+  | typeof SESSION_KEYS_ERROR__PER_INSTRUCTION_CAP_EXCEEDED
   | typeof SESSION_KEYS_ERROR__PROGRAM_NOT_IN_SCOPE
   | typeof SESSION_KEYS_ERROR__REFUSED_TARGET
+  | typeof SESSION_KEYS_ERROR__SELF_TRANSFER
   | typeof SESSION_KEYS_ERROR__SESSION_EXPIRED
   | typeof SESSION_KEYS_ERROR__SESSION_KEY_IS_OWNER
+  | typeof SESSION_KEYS_ERROR__SESSION_KEY_IS_PROGRAM_ACCOUNT
   | typeof SESSION_KEYS_ERROR__SESSION_OWNER_MISMATCH
   | typeof SESSION_KEYS_ERROR__SESSION_REVOKED
   | typeof SESSION_KEYS_ERROR__SESSION_STILL_ACTIVE
+  | typeof SESSION_KEYS_ERROR__SESSION_TOO_LARGE
   | typeof SESSION_KEYS_ERROR__SOL_NOT_IN_SCOPE
   | typeof SESSION_KEYS_ERROR__TOKEN_ACCOUNT_TAMPERED
   | typeof SESSION_KEYS_ERROR__TOKEN_OUTFLOW_NOT_IN_SCOPE
   | typeof SESSION_KEYS_ERROR__TOO_MANY_DESTINATIONS
+  | typeof SESSION_KEYS_ERROR__TOO_MANY_EXECUTE_ACCOUNTS
   | typeof SESSION_KEYS_ERROR__TOO_MANY_MINTS
   | typeof SESSION_KEYS_ERROR__TOO_MANY_PROGRAMS
   | typeof SESSION_KEYS_ERROR__TOO_MANY_RULES
+  | typeof SESSION_KEYS_ERROR__TOO_MANY_WATCHED_ACCOUNTS
   | typeof SESSION_KEYS_ERROR__UNAUTHORIZED_REVOKER
   | typeof SESSION_KEYS_ERROR__USES_EXHAUSTED
   | typeof SESSION_KEYS_ERROR__VAULT_MODIFIED
@@ -166,11 +199,16 @@ if (process.env["NODE_ENV"] !== "production") {
   sessionKeysErrorMessages = {
     [SESSION_KEYS_ERROR__ACCOUNT_RULE_VIOLATED]: `An account of the call is not one the session's scope allows at that position`,
     [SESSION_KEYS_ERROR__ARGUMENT_RULE_VIOLATED]: `An argument of the call breaks a rule of the session's scope (e.g. an amount too large)`,
+    [SESSION_KEYS_ERROR__DELEGATE_MINT_NOT_GRANTED]: `The token account to approve holds a mint this session has no caps for: add that mint's caps to the session`,
+    [SESSION_KEYS_ERROR__DELEGATION_MISSING]: `The owner's vault is not the delegate of this token account: the owner must approve the vault again (or create a new session with a delegate amount)`,
+    [SESSION_KEYS_ERROR__DELEGATION_REDUCED]: `The call revoked or used the vault's delegation on an owner token account without a matching charged outflow`,
+    [SESSION_KEYS_ERROR__DELEGATION_TOO_SMALL]: `The vault's delegated amount on this token account is below the amount: the owner must approve a larger amount`,
     [SESSION_KEYS_ERROR__DESTINATION_NOT_ALLOWED]: `Destination is not in the session's allow-list`,
+    [SESSION_KEYS_ERROR__DESTINATIONS_WITH_PROGRAMS]: `A destination allow-list cannot be combined with program scope (execute could send value anywhere): use two sessions`,
     [SESSION_KEYS_ERROR__DUPLICATE_DESTINATION]: `The same destination is listed twice`,
     [SESSION_KEYS_ERROR__DUPLICATE_MINT]: `The same mint is listed twice: merge its caps into one entry`,
     [SESSION_KEYS_ERROR__DUPLICATE_PROGRAM]: `The same program is listed twice: merge its rules into one entry`,
-    [SESSION_KEYS_ERROR__EMPTY_SCOPE]: `The session grants nothing: add a SOL allowance or at least one mint allowance`,
+    [SESSION_KEYS_ERROR__EMPTY_SCOPE]: `The session grants nothing: add a SOL allowance, a mint allowance or a program to its scope`,
     [SESSION_KEYS_ERROR__EXPIRY_IN_PAST]: `Expiry is not in the future: pass an expires_at later than the current unix time`,
     [SESSION_KEYS_ERROR__EXPIRY_TOO_FAR]: `Expiry is too far away: sessions last at most 30 days`,
     [SESSION_KEYS_ERROR__INSTRUCTION_NOT_IN_SCOPE]: `This instruction of the program is not in the session's scope`,
@@ -178,29 +216,35 @@ if (process.env["NODE_ENV"] !== "production") {
     [SESSION_KEYS_ERROR__INVALID_SCOPE_RULE]: `A scope rule is malformed: discriminator 1-8 bytes, integer values as wide as their kind, raw bytes 1-32 with = or != only, 1-3 keys per account rule`,
     [SESSION_KEYS_ERROR__INVALID_SESSION_ACCOUNT]: `This account is not a session of the session-keys program`,
     [SESSION_KEYS_ERROR__INVALID_WINDOW]: `A spending window needs a positive length in seconds and a positive cap`,
-    [SESSION_KEYS_ERROR__INVARIANT_VIOLATED]: `Internal invariant violated: spent more than a cap allows`,
+    [SESSION_KEYS_ERROR__INVARIANT_VIOLATED]: `Internal invariant violated (layout version, uses or a cap): the instruction was refused and nothing changed; please report it`,
     [SESSION_KEYS_ERROR__LABEL_TOO_LONG]: `Label is too long: at most 32 bytes`,
     [SESSION_KEYS_ERROR__LIFETIME_CAP_EXCEEDED]: `Amount is above the session's remaining lifetime allowance`,
     [SESSION_KEYS_ERROR__MATH_OVERFLOW]: `Arithmetic overflow: amount too large`,
-    [SESSION_KEYS_ERROR__MINT_NOT_IN_SCOPE]: `This mint is not in the session's scope: the owner must grant it in a new session`,
+    [SESSION_KEYS_ERROR__MINT_NOT_IN_SCOPE]: `This mint is not in the session's scope: ask the owner to grant it in a new session`,
     [SESSION_KEYS_ERROR__MISSING_DELEGATE_ACCOUNTS]: `Delegate approval needs the owner's token account and its token program`,
     [SESSION_KEYS_ERROR__NOT_OWNER]: `Only the owner can do this`,
     [SESSION_KEYS_ERROR__NOT_OWNER_OR_SESSION]: `Sign with the owner's wallet, or with a session key and pass its session and the owner's wallet account`,
-    [SESSION_KEYS_ERROR__PER_TRANSACTION_CAP_EXCEEDED]: `Amount is above the session's per-transaction cap: send a smaller amount`,
+    [SESSION_KEYS_ERROR__NOT_VAULT_DELEGATE]: `The vault is not the delegate of this token account: leave it out of revoke_all_sessions`,
+    [SESSION_KEYS_ERROR__PER_INSTRUCTION_CAP_EXCEEDED]: `Amount is above the session's per-instruction cap (one transfer, or one whole execute): send a smaller amount`,
     [SESSION_KEYS_ERROR__PROGRAM_NOT_IN_SCOPE]: `This program is not in the session's scope: the owner must grant it in a new session`,
     [SESSION_KEYS_ERROR__REFUSED_TARGET]: `execute never calls this program (System, token programs, loaders, session-keys): use transfer_sol or transfer_token`,
+    [SESSION_KEYS_ERROR__SELF_TRANSFER]: `Source and destination are the same account (or SOL sent back to the vault): nothing to move`,
     [SESSION_KEYS_ERROR__SESSION_EXPIRED]: `Session has expired: ask the owner to create a new session`,
     [SESSION_KEYS_ERROR__SESSION_KEY_IS_OWNER]: `The session key must differ from the owner: generate a fresh keypair for the session`,
+    [SESSION_KEYS_ERROR__SESSION_KEY_IS_PROGRAM_ACCOUNT]: `The session key cannot be the owner's vault or wallet account: generate a fresh keypair for the session`,
     [SESSION_KEYS_ERROR__SESSION_OWNER_MISMATCH]: `This session belongs to another wallet`,
     [SESSION_KEYS_ERROR__SESSION_REVOKED]: `Session was revoked by the owner (revoke all): ask the owner to create a new session`,
     [SESSION_KEYS_ERROR__SESSION_STILL_ACTIVE]: `The session is still active: only the owner or the session key can close it before it expires`,
+    [SESSION_KEYS_ERROR__SESSION_TOO_LARGE]: `The session would be larger than 1232 bytes: grant fewer mints, destinations, programs or rules`,
     [SESSION_KEYS_ERROR__SOL_NOT_IN_SCOPE]: `This session may not spend SOL: the owner must grant a SOL allowance in a new session`,
     [SESSION_KEYS_ERROR__TOKEN_ACCOUNT_TAMPERED]: `The call changed the owner, delegate, close authority or freeze state of, or closed, a token account the vault controls`,
     [SESSION_KEYS_ERROR__TOKEN_OUTFLOW_NOT_IN_SCOPE]: `The call moved tokens of a mint the session has no caps for`,
     [SESSION_KEYS_ERROR__TOO_MANY_DESTINATIONS]: `Too many destinations in the allow-list: at most 8`,
+    [SESSION_KEYS_ERROR__TOO_MANY_EXECUTE_ACCOUNTS]: `Too many accounts in one execute: at most 64 remaining accounts`,
     [SESSION_KEYS_ERROR__TOO_MANY_MINTS]: `Too many mints in one session: at most 4`,
     [SESSION_KEYS_ERROR__TOO_MANY_PROGRAMS]: `Too many programs in one session: at most 4`,
     [SESSION_KEYS_ERROR__TOO_MANY_RULES]: `Too many rules: at most 8 instructions per program, 4 argument and 4 account rules per instruction`,
+    [SESSION_KEYS_ERROR__TOO_MANY_WATCHED_ACCOUNTS]: `Too many vault-controlled token accounts in one execute: at most 16`,
     [SESSION_KEYS_ERROR__UNAUTHORIZED_REVOKER]: `Only the session's owner or its session key can revoke it`,
     [SESSION_KEYS_ERROR__USES_EXHAUSTED]: `The session has used all its allowed uses: ask the owner to create a new session`,
     [SESSION_KEYS_ERROR__VAULT_MODIFIED]: `The call reassigned, allocated or otherwise modified the vault beyond spending lamports`,

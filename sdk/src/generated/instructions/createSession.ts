@@ -135,22 +135,26 @@ export type CreateSessionInstruction<
 
 export type CreateSessionInstructionData = {
   discriminator: ReadonlyUint8Array;
-  /** Unix time from which the session is dead; at most [`MAX_SESSION_DURATION`] from now. */
+  /** Unix time from which the session is dead; at most `MAX_SESSION_DURATION` from now. */
   expiresAt: bigint;
   /** Most successful uses; `None` for no limit other than caps and expiry. */
   maxUses: Option<number>;
   /** Lamport caps for SOL leaving the vault; `None`: the session cannot move SOL. */
   sol: Option<CapsArgs>;
-  /** Caps per mint (at most [`MAX_MINTS`], no duplicates); unlisted mints cannot move. */
+  /** Caps per mint (at most `MAX_MINTS`, no duplicates); unlisted mints cannot move. */
   mints: Array<MintCapsArgs>;
-  /** Destination allow-list (at most [`MAX_DESTINATIONS`]); empty allows any destination. */
+  /**
+   * Destination allow-list of `transfer_token` / `transfer_sol` (at most `MAX_DESTINATIONS`);
+   * empty allows any destination. A non-empty list cannot be combined with `programs`.
+   */
   destinations: Array<Address>;
   /**
-   * Programs `execute` may call (at most [`MAX_PROGRAMS`], no duplicates, none of the
-   * refused targets), each with optional instruction, argument and account rules.
+   * Programs `execute` and verify-in-target may call (at most `MAX_PROGRAMS`, no
+   * duplicates, none of the refused targets), each with optional instruction, argument and
+   * account rules.
    */
   programs: Array<ProgramScope>;
-  /** Short label for wallet UIs (at most [`MAX_LABEL_LEN`] bytes). */
+  /** Short label for wallet UIs (at most `MAX_LABEL_LEN` bytes). */
   label: string;
   /** Lamports the owner sends to the session key so it can pay fees. */
   topUpLamports: bigint;
@@ -159,22 +163,26 @@ export type CreateSessionInstructionData = {
 };
 
 export type CreateSessionInstructionDataArgs = {
-  /** Unix time from which the session is dead; at most [`MAX_SESSION_DURATION`] from now. */
+  /** Unix time from which the session is dead; at most `MAX_SESSION_DURATION` from now. */
   expiresAt: number | bigint;
   /** Most successful uses; `None` for no limit other than caps and expiry. */
   maxUses: OptionOrNullable<number>;
   /** Lamport caps for SOL leaving the vault; `None`: the session cannot move SOL. */
   sol: OptionOrNullable<CapsArgsArgs>;
-  /** Caps per mint (at most [`MAX_MINTS`], no duplicates); unlisted mints cannot move. */
+  /** Caps per mint (at most `MAX_MINTS`, no duplicates); unlisted mints cannot move. */
   mints: Array<MintCapsArgsArgs>;
-  /** Destination allow-list (at most [`MAX_DESTINATIONS`]); empty allows any destination. */
+  /**
+   * Destination allow-list of `transfer_token` / `transfer_sol` (at most `MAX_DESTINATIONS`);
+   * empty allows any destination. A non-empty list cannot be combined with `programs`.
+   */
   destinations: Array<Address>;
   /**
-   * Programs `execute` may call (at most [`MAX_PROGRAMS`], no duplicates, none of the
-   * refused targets), each with optional instruction, argument and account rules.
+   * Programs `execute` and verify-in-target may call (at most `MAX_PROGRAMS`, no
+   * duplicates, none of the refused targets), each with optional instruction, argument and
+   * account rules.
    */
   programs: Array<ProgramScopeArgs>;
-  /** Short label for wallet UIs (at most [`MAX_LABEL_LEN`] bytes). */
+  /** Short label for wallet UIs (at most `MAX_LABEL_LEN` bytes). */
   label: string;
   /** Lamports the owner sends to the session key so it can pay fees. */
   topUpLamports: number | bigint;

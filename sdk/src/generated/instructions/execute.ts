@@ -128,6 +128,7 @@ export type ExecuteInput<
   session: Address<TAccountSession>;
   /** The owner's wallet account (revocation nonce, vault bump). */
   wallet: Address<TAccountWallet>;
+  /** The owner's vault PDA: pays SOL transfers and signs every CPI (hence writable). */
   vault: Address<TAccountVault>;
   calls: ExecuteInstructionDataArgs["calls"];
 };
@@ -204,6 +205,7 @@ export type ParsedExecuteInstruction<
     session: TAccountMetas[1];
     /** The owner's wallet account (revocation nonce, vault bump). */
     wallet: TAccountMetas[2];
+    /** The owner's vault PDA: pays SOL transfers and signs every CPI (hence writable). */
     vault: TAccountMetas[3];
   };
   data: ExecuteInstructionData;

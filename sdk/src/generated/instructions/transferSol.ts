@@ -131,10 +131,11 @@ export type TransferSolInput<
 > = {
   /** The session key; usually also the fee payer. */
   sessionKey: TransactionSigner<TAccountSessionKey>;
-  /** The session spending. */
+  /** The session acting. */
   session: Address<TAccountSession>;
   /** The owner's wallet account (revocation nonce, vault bump). */
   wallet: Address<TAccountWallet>;
+  /** The owner's vault PDA: pays SOL transfers and signs every CPI (hence writable). */
   vault: Address<TAccountVault>;
   destination: Address<TAccountDestination>;
   /** System program. */
@@ -228,10 +229,11 @@ export type ParsedTransferSolInstruction<
   accounts: {
     /** The session key; usually also the fee payer. */
     sessionKey: TAccountMetas[0];
-    /** The session spending. */
+    /** The session acting. */
     session: TAccountMetas[1];
     /** The owner's wallet account (revocation nonce, vault bump). */
     wallet: TAccountMetas[2];
+    /** The owner's vault PDA: pays SOL transfers and signs every CPI (hence writable). */
     vault: TAccountMetas[3];
     destination: TAccountMetas[4];
     /** System program. */

@@ -79,7 +79,7 @@ export type TransferTokenInstruction<
         ? ReadonlyAccount<TAccountWallet>
         : TAccountWallet,
       TAccountVault extends string
-        ? ReadonlyAccount<TAccountVault>
+        ? WritableAccount<TAccountVault>
         : TAccountVault,
       TAccountFrom extends string
         ? WritableAccount<TAccountFrom>
@@ -147,10 +147,11 @@ export type TransferTokenInput<
 > = {
   /** The session key; usually also the fee payer. */
   sessionKey: TransactionSigner<TAccountSessionKey>;
-  /** The session spending. */
+  /** The session acting. */
   session: Address<TAccountSession>;
   /** The owner's wallet account (revocation nonce, vault bump). */
   wallet: Address<TAccountWallet>;
+  /** The owner's vault PDA: pays SOL transfers and signs every CPI (hence writable). */
   vault: Address<TAccountVault>;
   /** Source token account (owner's with the vault as delegate, or the vault's own). */
   from: Address<TAccountFrom>;
@@ -205,7 +206,7 @@ export function getTransferTokenInstruction<
     sessionKey: { value: input.sessionKey ?? null, isWritable: false },
     session: { value: input.session ?? null, isWritable: true },
     wallet: { value: input.wallet ?? null, isWritable: false },
-    vault: { value: input.vault ?? null, isWritable: false },
+    vault: { value: input.vault ?? null, isWritable: true },
     from: { value: input.from ?? null, isWritable: true },
     mint: { value: input.mint ?? null, isWritable: false },
     to: { value: input.to ?? null, isWritable: true },
@@ -262,10 +263,11 @@ export type ParsedTransferTokenInstruction<
   accounts: {
     /** The session key; usually also the fee payer. */
     sessionKey: TAccountMetas[0];
-    /** The session spending. */
+    /** The session acting. */
     session: TAccountMetas[1];
     /** The owner's wallet account (revocation nonce, vault bump). */
     wallet: TAccountMetas[2];
+    /** The owner's vault PDA: pays SOL transfers and signs every CPI (hence writable). */
     vault: TAccountMetas[3];
     /** Source token account (owner's with the vault as delegate, or the vault's own). */
     from: TAccountMetas[4];

@@ -11,6 +11,8 @@ import {
   fixEncoderSize,
   getAddressDecoder,
   getAddressEncoder,
+  getArrayDecoder,
+  getArrayEncoder,
   getBytesEncoder,
   getConstantDecoder,
   getConstantEncoder,
@@ -21,9 +23,9 @@ import {
   getU64Decoder,
   getU64Encoder,
   type Address,
-  type FixedSizeCodec,
-  type FixedSizeDecoder,
-  type FixedSizeEncoder,
+  type Codec,
+  type Decoder,
+  type Encoder,
 } from "@solana/kit";
 
 export type AllSessionsRevokedEvent = {
@@ -31,6 +33,8 @@ export type AllSessionsRevokedEvent = {
   owner: Address;
   /** The wallet's nonce from now on; sessions created under an older one are dead. */
   nonce: bigint;
+  /** Owner token accounts on which the vault's delegation was revoked. */
+  revokedDelegations: Array<Address>;
 };
 
 export type AllSessionsRevokedEventArgs = {
@@ -38,13 +42,16 @@ export type AllSessionsRevokedEventArgs = {
   owner: Address;
   /** The wallet's nonce from now on; sessions created under an older one are dead. */
   nonce: number | bigint;
+  /** Owner token accounts on which the vault's delegation was revoked. */
+  revokedDelegations: Array<Address>;
 };
 
-export function getAllSessionsRevokedEventEncoder(): FixedSizeEncoder<AllSessionsRevokedEventArgs> {
+export function getAllSessionsRevokedEventEncoder(): Encoder<AllSessionsRevokedEventArgs> {
   return getHiddenPrefixEncoder(
     getStructEncoder([
       ["owner", getAddressEncoder()],
       ["nonce", getU64Encoder()],
+      ["revokedDelegations", getArrayEncoder(getAddressEncoder())],
     ]),
     [
       getConstantEncoder(
@@ -56,11 +63,12 @@ export function getAllSessionsRevokedEventEncoder(): FixedSizeEncoder<AllSession
   );
 }
 
-export function getAllSessionsRevokedEventDecoder(): FixedSizeDecoder<AllSessionsRevokedEvent> {
+export function getAllSessionsRevokedEventDecoder(): Decoder<AllSessionsRevokedEvent> {
   return getHiddenPrefixDecoder(
     getStructDecoder([
       ["owner", getAddressDecoder()],
       ["nonce", getU64Decoder()],
+      ["revokedDelegations", getArrayDecoder(getAddressDecoder())],
     ]),
     [
       getConstantDecoder(
@@ -72,7 +80,7 @@ export function getAllSessionsRevokedEventDecoder(): FixedSizeDecoder<AllSession
   );
 }
 
-export function getAllSessionsRevokedEventCodec(): FixedSizeCodec<
+export function getAllSessionsRevokedEventCodec(): Codec<
   AllSessionsRevokedEventArgs,
   AllSessionsRevokedEvent
 > {

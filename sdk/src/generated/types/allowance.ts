@@ -27,8 +27,8 @@ export type Allowance = {
   lifetimeCap: bigint;
   /** Total moved so far (8 bytes). */
   spent: bigint;
-  /** Per-transaction cap, [`NO_PER_TX_CAP`] if none (8 bytes). */
-  perTxCap: bigint;
+  /** Per-instruction cap, [`NO_PER_INSTRUCTION_CAP`] if none (8 bytes). */
+  perInstructionCap: bigint;
   /** Window length in seconds, 0 if the asset has no window (4 bytes). */
   windowSecs: number;
   /** Cap per window; unused when `window_secs == 0` (8 bytes). */
@@ -44,8 +44,8 @@ export type AllowanceArgs = {
   lifetimeCap: number | bigint;
   /** Total moved so far (8 bytes). */
   spent: number | bigint;
-  /** Per-transaction cap, [`NO_PER_TX_CAP`] if none (8 bytes). */
-  perTxCap: number | bigint;
+  /** Per-instruction cap, [`NO_PER_INSTRUCTION_CAP`] if none (8 bytes). */
+  perInstructionCap: number | bigint;
   /** Window length in seconds, 0 if the asset has no window (4 bytes). */
   windowSecs: number;
   /** Cap per window; unused when `window_secs == 0` (8 bytes). */
@@ -60,7 +60,7 @@ export function getAllowanceEncoder(): FixedSizeEncoder<AllowanceArgs> {
   return getStructEncoder([
     ["lifetimeCap", getU64Encoder()],
     ["spent", getU64Encoder()],
-    ["perTxCap", getU64Encoder()],
+    ["perInstructionCap", getU64Encoder()],
     ["windowSecs", getU32Encoder()],
     ["windowCap", getU64Encoder()],
     ["windowStart", getI64Encoder()],
@@ -72,7 +72,7 @@ export function getAllowanceDecoder(): FixedSizeDecoder<Allowance> {
   return getStructDecoder([
     ["lifetimeCap", getU64Decoder()],
     ["spent", getU64Decoder()],
-    ["perTxCap", getU64Decoder()],
+    ["perInstructionCap", getU64Decoder()],
     ["windowSecs", getU32Decoder()],
     ["windowCap", getU64Decoder()],
     ["windowStart", getI64Decoder()],

@@ -31,8 +31,8 @@ import {
 export type CapsArgs = {
   /** Total the session may ever move of this asset (base units). Required and positive. */
   lifetime: bigint;
-  /** Largest single transfer, if limited. */
-  perTx: Option<bigint>;
+  /** Most one instruction (a transfer, or a whole `execute` batch) may move, if limited. */
+  perInstruction: Option<bigint>;
   /** Recurring window cap, if any. */
   window: Option<WindowArgs>;
 };
@@ -40,8 +40,8 @@ export type CapsArgs = {
 export type CapsArgsArgs = {
   /** Total the session may ever move of this asset (base units). Required and positive. */
   lifetime: number | bigint;
-  /** Largest single transfer, if limited. */
-  perTx: OptionOrNullable<number | bigint>;
+  /** Most one instruction (a transfer, or a whole `execute` batch) may move, if limited. */
+  perInstruction: OptionOrNullable<number | bigint>;
   /** Recurring window cap, if any. */
   window: OptionOrNullable<WindowArgsArgs>;
 };
@@ -49,7 +49,7 @@ export type CapsArgsArgs = {
 export function getCapsArgsEncoder(): Encoder<CapsArgsArgs> {
   return getStructEncoder([
     ["lifetime", getU64Encoder()],
-    ["perTx", getOptionEncoder(getU64Encoder())],
+    ["perInstruction", getOptionEncoder(getU64Encoder())],
     ["window", getOptionEncoder(getWindowArgsEncoder())],
   ]);
 }
@@ -57,7 +57,7 @@ export function getCapsArgsEncoder(): Encoder<CapsArgsArgs> {
 export function getCapsArgsDecoder(): Decoder<CapsArgs> {
   return getStructDecoder([
     ["lifetime", getU64Decoder()],
-    ["perTx", getOptionDecoder(getU64Decoder())],
+    ["perInstruction", getOptionDecoder(getU64Decoder())],
     ["window", getOptionDecoder(getWindowArgsDecoder())],
   ]);
 }

@@ -22,6 +22,8 @@ import {
   getHiddenPrefixEncoder,
   getI64Decoder,
   getI64Encoder,
+  getOptionDecoder,
+  getOptionEncoder,
   getStructDecoder,
   getStructEncoder,
   getU32Decoder,
@@ -34,7 +36,23 @@ import {
   type Codec,
   type Decoder,
   type Encoder,
+  type Option,
+  type OptionOrNullable,
 } from "@solana/kit";
+import {
+  getAllowanceDecoder,
+  getAllowanceEncoder,
+  getMintAllowanceDecoder,
+  getMintAllowanceEncoder,
+  getProgramScopeDecoder,
+  getProgramScopeEncoder,
+  type Allowance,
+  type AllowanceArgs,
+  type MintAllowance,
+  type MintAllowanceArgs,
+  type ProgramScope,
+  type ProgramScopeArgs,
+} from ".";
 
 export type SessionCreatedEvent = {
   /** Owner that granted it. */
@@ -43,24 +61,30 @@ export type SessionCreatedEvent = {
   session: Address;
   /** Key allowed to sign for it. */
   sessionKey: Address;
-  /** Who paid its rent. */
+  /** Who paid its rent (gets it back at close). */
   payer: Address;
+  /** Creation time (unix seconds). */
+  createdAt: bigint;
   /** Expiry (unix seconds). */
   expiresAt: bigint;
   /** The owner's revocation nonce it was created under. */
   nonce: bigint;
-  /** Mints it may move. */
-  mints: Array<Address>;
-  /** Programs it may call through `execute`. */
-  programs: Array<Address>;
-  /** Lifetime lamport cap, 0 if it may not move SOL. */
-  solLifetimeCap: bigint;
-  /** Lamports sent from the owner to the session key for fees. */
-  topUpLamports: bigint;
-  /** Amount the vault was approved as delegate for, 0 if none. */
-  delegatedAmount: bigint;
+  /** Most uses, `u32::MAX` if unlimited. */
+  maxUses: number;
+  /** SOL caps (lifetime, per instruction, window), `None` if it may not move SOL. */
+  sol: Option<Allowance>;
+  /** Caps per mint. */
+  mints: Array<MintAllowance>;
+  /** Destination allow-list of `transfer_*` (empty: any). */
+  destinations: Array<Address>;
+  /** Programs it may call through `execute` and verify-in-target, with every rule. */
+  programs: Array<ProgramScope>;
   /** Label for wallet UIs. */
   label: string;
+  /** Lamports sent from the owner to the session key for fees. */
+  topUpLamports: bigint;
+  /** Amount the vault was approved as delegate for in this instruction, 0 if none. */
+  delegatedAmount: bigint;
 };
 
 export type SessionCreatedEventArgs = {
@@ -70,24 +94,30 @@ export type SessionCreatedEventArgs = {
   session: Address;
   /** Key allowed to sign for it. */
   sessionKey: Address;
-  /** Who paid its rent. */
+  /** Who paid its rent (gets it back at close). */
   payer: Address;
+  /** Creation time (unix seconds). */
+  createdAt: number | bigint;
   /** Expiry (unix seconds). */
   expiresAt: number | bigint;
   /** The owner's revocation nonce it was created under. */
   nonce: number | bigint;
-  /** Mints it may move. */
-  mints: Array<Address>;
-  /** Programs it may call through `execute`. */
-  programs: Array<Address>;
-  /** Lifetime lamport cap, 0 if it may not move SOL. */
-  solLifetimeCap: number | bigint;
-  /** Lamports sent from the owner to the session key for fees. */
-  topUpLamports: number | bigint;
-  /** Amount the vault was approved as delegate for, 0 if none. */
-  delegatedAmount: number | bigint;
+  /** Most uses, `u32::MAX` if unlimited. */
+  maxUses: number;
+  /** SOL caps (lifetime, per instruction, window), `None` if it may not move SOL. */
+  sol: OptionOrNullable<AllowanceArgs>;
+  /** Caps per mint. */
+  mints: Array<MintAllowanceArgs>;
+  /** Destination allow-list of `transfer_*` (empty: any). */
+  destinations: Array<Address>;
+  /** Programs it may call through `execute` and verify-in-target, with every rule. */
+  programs: Array<ProgramScopeArgs>;
   /** Label for wallet UIs. */
   label: string;
+  /** Lamports sent from the owner to the session key for fees. */
+  topUpLamports: number | bigint;
+  /** Amount the vault was approved as delegate for in this instruction, 0 if none. */
+  delegatedAmount: number | bigint;
 };
 
 export function getSessionCreatedEventEncoder(): Encoder<SessionCreatedEventArgs> {
@@ -97,14 +127,17 @@ export function getSessionCreatedEventEncoder(): Encoder<SessionCreatedEventArgs
       ["session", getAddressEncoder()],
       ["sessionKey", getAddressEncoder()],
       ["payer", getAddressEncoder()],
+      ["createdAt", getI64Encoder()],
       ["expiresAt", getI64Encoder()],
       ["nonce", getU64Encoder()],
-      ["mints", getArrayEncoder(getAddressEncoder())],
-      ["programs", getArrayEncoder(getAddressEncoder())],
-      ["solLifetimeCap", getU64Encoder()],
+      ["maxUses", getU32Encoder()],
+      ["sol", getOptionEncoder(getAllowanceEncoder())],
+      ["mints", getArrayEncoder(getMintAllowanceEncoder())],
+      ["destinations", getArrayEncoder(getAddressEncoder())],
+      ["programs", getArrayEncoder(getProgramScopeEncoder())],
+      ["label", addEncoderSizePrefix(getUtf8Encoder(), getU32Encoder())],
       ["topUpLamports", getU64Encoder()],
       ["delegatedAmount", getU64Encoder()],
-      ["label", addEncoderSizePrefix(getUtf8Encoder(), getU32Encoder())],
     ]),
     [
       getConstantEncoder(
@@ -123,14 +156,17 @@ export function getSessionCreatedEventDecoder(): Decoder<SessionCreatedEvent> {
       ["session", getAddressDecoder()],
       ["sessionKey", getAddressDecoder()],
       ["payer", getAddressDecoder()],
+      ["createdAt", getI64Decoder()],
       ["expiresAt", getI64Decoder()],
       ["nonce", getU64Decoder()],
-      ["mints", getArrayDecoder(getAddressDecoder())],
-      ["programs", getArrayDecoder(getAddressDecoder())],
-      ["solLifetimeCap", getU64Decoder()],
+      ["maxUses", getU32Decoder()],
+      ["sol", getOptionDecoder(getAllowanceDecoder())],
+      ["mints", getArrayDecoder(getMintAllowanceDecoder())],
+      ["destinations", getArrayDecoder(getAddressDecoder())],
+      ["programs", getArrayDecoder(getProgramScopeDecoder())],
+      ["label", addDecoderSizePrefix(getUtf8Decoder(), getU32Decoder())],
       ["topUpLamports", getU64Decoder()],
       ["delegatedAmount", getU64Decoder()],
-      ["label", addDecoderSizePrefix(getUtf8Decoder(), getU32Decoder())],
     ]),
     [
       getConstantDecoder(
