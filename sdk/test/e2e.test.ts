@@ -4,7 +4,16 @@
 // validator.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { generateKeyPairSigner, lamports, type Address, type KeyPairSigner } from "@solana/kit";
+import {
+  AccountRole,
+  generateKeyPairSigner,
+  getAddressEncoder,
+  lamports,
+  type Address,
+  type Instruction,
+  type KeyPairSigner,
+  type TransactionSigner,
+} from "@solana/kit";
 import * as sdk from "../src/index";
 import { buyItem, createPlayer, decodePlayer, gameScope, movePlayer, playerPda, treasuryPda } from "../web/game";
 import { localnetMissing, startLocalnet, type Localnet } from "./localnet";
@@ -156,6 +165,112 @@ test("transaction logs carry the program's events, decoded", { skip }, async () 
 
   const revoked = await w.revoke();
   assert.deepEqual(revoked?.events.map((e) => e.name), ["SessionRevoked"]);
+});
+
+const TOKEN_PROGRAM = "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA" as Address;
+const SYSTEM = "11111111111111111111111111111111" as Address;
+
+/** System `create_account` owned by the token program, with rent from the chain. */
+async function createTokenProgramAccount(payer: TransactionSigner, account: TransactionSigner, space: number): Promise<Instruction> {
+  const rent = await net.rpc.getMinimumBalanceForRentExemption(BigInt(space)).send();
+  const data = new Uint8Array(52);
+  const view = new DataView(data.buffer);
+  view.setUint32(0, 0, true);
+  view.setBigUint64(4, rent, true);
+  view.setBigUint64(12, BigInt(space), true);
+  data.set(getAddressEncoder().encode(TOKEN_PROGRAM), 20);
+  return {
+    programAddress: SYSTEM,
+    accounts: [
+      { address: payer.address, role: AccountRole.WRITABLE_SIGNER, signer: payer },
+      { address: account.address, role: AccountRole.WRITABLE_SIGNER, signer: account },
+    ],
+    data,
+  } as unknown as Instruction;
+}
+
+/** SPL Token: a mint (6 decimals, `authority`), a token account per owner, and tokens minted. */
+async function tokenSetup(authority: KeyPairSigner, owners: Address[], amount: bigint) {
+  const mint = await generateKeyPairSigner();
+  const ixs: Instruction[] = [await createTokenProgramAccount(authority, mint, 82)];
+  const initMint = new Uint8Array(35);
+  initMint[0] = 20; // InitializeMint2
+  initMint[1] = 6;
+  initMint.set(getAddressEncoder().encode(authority.address), 2);
+  ixs.push({ programAddress: TOKEN_PROGRAM, accounts: [{ address: mint.address, role: AccountRole.WRITABLE }], data: initMint });
+  const accounts: Address[] = [];
+  for (const o of owners) {
+    const acct = await generateKeyPairSigner();
+    accounts.push(acct.address);
+    ixs.push(await createTokenProgramAccount(authority, acct, 165));
+    const init = new Uint8Array(33);
+    init[0] = 18; // InitializeAccount3
+    init.set(getAddressEncoder().encode(o), 1);
+    ixs.push({
+      programAddress: TOKEN_PROGRAM,
+      accounts: [
+        { address: acct.address, role: AccountRole.WRITABLE },
+        { address: mint.address, role: AccountRole.READONLY },
+      ],
+      data: init,
+    });
+  }
+  const mintTo = new Uint8Array(9);
+  mintTo[0] = 7; // MintTo
+  new DataView(mintTo.buffer).setBigUint64(1, amount, true);
+  ixs.push({
+    programAddress: TOKEN_PROGRAM,
+    accounts: [
+      { address: mint.address, role: AccountRole.WRITABLE },
+      { address: accounts[0]!, role: AccountRole.WRITABLE },
+      { address: authority.address, role: AccountRole.READONLY_SIGNER, signer: authority },
+    ],
+    data: mintTo,
+  } as Instruction);
+  await sdk.signAndSend(net.rpc, authority, ixs);
+  return { mint: mint.address, accounts };
+}
+
+async function tokenAmount(account: Address) {
+  return BigInt((await net.rpc.getTokenAccountBalance(account, { commitment: "confirmed" }).send()).value.amount);
+}
+
+test("tokens: a grant approves the vault, the session transfers, the delegation shows and revoke-all removes it", { skip }, async () => {
+  const w = await openWallet("tokens");
+  const receiver = (await generateKeyPairSigner()).address;
+  const { mint, accounts } = await tokenSetup(owner, [owner.address, receiver], 1_000_000_000n);
+  const [ownerTokens, receiverTokens] = accounts as [Address, Address];
+  const now = await chainNow();
+  await w.grant({
+    ownerSigner: owner,
+    scope: sdk
+      .scope(now + 600n)
+      .mint(mint, sdk.caps(300_000_000n).perInstruction(200_000_000n))
+      .delegate(500_000_000n)
+      .label("tokens"),
+    topUpLamports: 10_000_000n,
+    delegate: { tokenAccount: ownerTokens, tokenProgram: TOKEN_PROGRAM },
+  });
+  const [vault] = await sdk.findVaultPda({ owner: owner.address });
+  let d = await sdk.existingDelegation(net.rpc, owner.address, ownerTokens);
+  assert.deepEqual([d?.delegate, d?.delegatedAmount, d?.delegateIsVault], [vault, 500_000_000n, true]);
+
+  await w.transferToken({ from: ownerTokens, mint, to: receiverTokens, tokenProgram: TOKEN_PROGRAM, amount: 150_000_000n, decimals: 6 });
+  assert.equal(await tokenAmount(receiverTokens), 150_000_000n);
+  assert.equal(await tokenAmount(ownerTokens), 850_000_000n);
+  await assert.rejects(
+    w.transferToken({ from: ownerTokens, mint, to: receiverTokens, tokenProgram: TOKEN_PROGRAM, amount: 200_000_000n, decimals: 6 }),
+    (e: unknown) => e instanceof sdk.TransactionFailedError && e.programError?.name === "LifetimeCapExceeded",
+  );
+  d = await sdk.existingDelegation(net.rpc, owner.address, ownerTokens);
+  assert.equal(d?.delegatedAmount, 350_000_000n, "what a new session with this mint would inherit");
+
+  await sdk.signAndSend(net.rpc, owner, [
+    await sdk.revokeAllSessionsInstruction({ owner, delegations: [{ tokenAccount: ownerTokens, tokenProgram: TOKEN_PROGRAM }] }),
+  ]);
+  d = await sdk.existingDelegation(net.rpc, owner.address, ownerTokens);
+  assert.equal(d?.delegate, null, "revoke-all removed the vault's delegation");
+  assert.equal(await w.status(), "revoked");
 });
 
 test("a session expires when the chain's clock passes its expiry", { skip }, async () => {
