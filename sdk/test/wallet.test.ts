@@ -189,6 +189,27 @@ test("grant builds one create_session for the owner's wallet, checked against th
   assert.equal(await storage.get(APP, owner.address), null, "the key is forgotten");
 });
 
+test("the before-expiry callback fires on time even 30 days ahead (beyond setTimeout's range)", async (t) => {
+  const owner = await ownerKey();
+  const fake = fakeRpc({ now: 1_800_000_000n });
+  const w = await sdk.SessionWallet.open({ rpc: fake.rpc, owner: owner.address, app: APP, storage: sdk.memoryKeyStore() });
+  fake.session = { payer: owner.address, expiresAt: 1_800_000_000n + 30n * 86_400n };
+  t.mock.timers.enable({ apis: ["setTimeout", "Date"], now: 0 });
+  const fired: bigint[] = [];
+  await w.onBeforeExpiry(60, (at) => fired.push(at));
+  const total = (30 * 86_400 - 60) * 1000;
+  t.mock.timers.tick(2 ** 31 - 1);
+  assert.equal(fired.length, 0, "not after 24.8 days");
+  t.mock.timers.tick(total - (2 ** 31 - 1) - 1);
+  assert.equal(fired.length, 0, "not a millisecond early");
+  t.mock.timers.tick(1);
+  assert.deepEqual(fired, [1_800_000_000n + 30n * 86_400n]);
+  const cancel = await w.onBeforeExpiry(60, () => fired.push(0n));
+  cancel();
+  t.mock.timers.tick(total);
+  assert.equal(fired.length, 1, "cancelled");
+});
+
 /** The compiled message of a transaction (v0, no lookup tables). */
 function compiled(tx: Transaction) {
   return getCompiledTransactionMessageDecoder().decode(tx.messageBytes) as unknown as {
@@ -203,7 +224,7 @@ function compiled(tx: Transaction) {
  */
 function fakeRpc(opts: { now?: bigint; balance?: bigint } = {}) {
   const sent: Transaction[] = [];
-  const state = { sent, session: null as null | { payer: Address }, rpc: null as unknown as sdk.SessionWalletRpc };
+  const state = { sent, session: null as null | { payer: Address; expiresAt?: bigint }, rpc: null as unknown as sdk.SessionWalletRpc };
   const ok = <T>(v: T) => ({ send: async () => v });
   const b64 = getBase64Decoder();
   const clock = new Uint8Array(40);
@@ -235,7 +256,7 @@ function fakeRpc(opts: { now?: bigint; balance?: bigint } = {}) {
         sessionKey: state.session.payer,
         payer: state.session.payer,
         createdAt: 0n,
-        expiresAt: 1n,
+        expiresAt: state.session.expiresAt ?? 1n,
         nonce: 0n,
         maxUses: 1,
         uses: 0,

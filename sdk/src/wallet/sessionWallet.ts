@@ -48,6 +48,7 @@ export type SessionWalletRpc = SendRpc & Rpc<GetAccountInfoApi & GetMultipleAcco
 /** Fee of one signature, in lamports (Solana's base fee). */
 export const LAMPORTS_PER_SIGNATURE = 5000n;
 
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 const CLOCK_SYSVAR = "SysvarC1ock11111111111111111111111111111111" as Address;
 
 /** The chain's unix time, from the Clock sysvar (what the program compares expiry with). */
@@ -129,6 +130,10 @@ export class SessionWallet {
     before?: readonly Instruction[];
   }): Promise<Sent> {
     if (p.ownerSigner.address !== this.owner) throw new Error("ownerSigner is not this wallet's owner");
+    const existing = await this.status();
+    if (existing !== "missing") {
+      throw new Error(`this key already has a session (${existing}): revoke() it, or forget() the key and open a new SessionWallet`);
+    }
     let args: CreateSessionArgs;
     if (p.scope instanceof Scope) {
       const s = p.topUpLamports === undefined ? p.scope : p.scope.topUp(p.topUpLamports);
@@ -185,12 +190,19 @@ export class SessionWallet {
   async onBeforeExpiry(secondsBefore: number, callback: (expiresAt: bigint) => void): Promise<() => void> {
     const [session, now] = await Promise.all([this.session(), chainTime(this.rpc)]);
     if (!session) throw new Error("no session for this key: grant one first");
-    const delayMs = Math.max(0, Number(session.expiresAt - now - BigInt(secondsBefore)) * 1000);
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      callback(session.expiresAt);
-    }, delayMs);
-    this.timers.add(timer);
+    const fireAt = Date.now() + Math.max(0, Number(session.expiresAt - now - BigInt(secondsBefore)) * 1000);
+    let timer: ReturnType<typeof setTimeout>;
+    // setTimeout holds at most 2^31 - 1 ms (24.8 days); sessions last up to 30 days.
+    const arm = () => {
+      const wait = Math.min(fireAt - Date.now(), MAX_TIMEOUT_MS);
+      timer = setTimeout(() => {
+        this.timers.delete(timer);
+        if (Date.now() >= fireAt) callback(session.expiresAt);
+        else arm();
+      }, Math.max(0, wait));
+      this.timers.add(timer);
+    };
+    arm();
     return () => {
       clearTimeout(timer);
       this.timers.delete(timer);
