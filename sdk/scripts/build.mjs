@@ -47,6 +47,8 @@ if (!sizeOnly) {
   const common = { bundle: true, sourcemap: true, target: "es2022", define, logLevel: "warning", tsconfig: join(root, "tsconfig.esbuild.json") };
   await build({ ...common, entryPoints: [join(root, "src/index.ts")], outfile: join(dist, "index.js"), format: "esm", platform: "neutral", packages: "external" });
   await build({ ...common, entryPoints: [join(root, "src/index.ts")], outfile: join(dist, "index.cjs"), format: "cjs", platform: "neutral", packages: "external" });
+  // The React binding (ESM only): react and the main entry stay external.
+  await build({ ...common, entryPoints: [join(root, "src/react.ts")], outfile: join(dist, "react.js"), format: "esm", platform: "neutral", packages: "external", external: ["./index.js"] });
   const tests = readdirSync(join(root, "test")).filter((f) => f.endsWith(".test.ts"));
   await build({
     ...common,

@@ -2,3 +2,4 @@
 export * from "./connectors";
 export * from "./sessionWallet";
 export * from "./storage";
+export * from "./store";

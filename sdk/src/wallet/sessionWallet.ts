@@ -37,7 +37,7 @@ import {
   transferTokenInstruction,
   type TokenAccountRef,
 } from "../instructions";
-import { Scope, type CreateSessionArgs } from "../scope";
+import type { CreateSessionArgs, Scope } from "../scope";
 import { fetchOwnerWallet, fetchSessionByKey, sessionStatus, type SessionStatus } from "../sessions";
 import { confirm, signAndSend, type SendRpc, type Sent } from "../tx";
 import { indexedDbKeyStore, type KeyStore } from "./storage";
@@ -57,6 +57,11 @@ export async function chainTime(rpc: Rpc<GetAccountInfoApi>): Promise<bigint> {
   if (!value) throw new Error("the Clock sysvar is missing");
   const data = getBase64Encoder().encode(value.data[0]);
   return getI64Decoder().decode(data.slice(32, 40));
+}
+
+/** A `Scope` builder (checked structurally: a bundle may hold more than one copy of the SDK). */
+function isScope(s: Scope | CreateSessionArgs): s is Scope {
+  return typeof (s as Scope).build === "function" && typeof (s as Scope).topUp === "function";
 }
 
 /** Options of `SessionWallet.open`. */
@@ -135,7 +140,7 @@ export class SessionWallet {
       throw new Error(`this key already has a session (${existing}): revoke() it, or forget() the key and open a new SessionWallet`);
     }
     let args: CreateSessionArgs;
-    if (p.scope instanceof Scope) {
+    if (isScope(p.scope)) {
       const s = p.topUpLamports === undefined ? p.scope : p.scope.topUp(p.topUpLamports);
       args = s.build(await chainTime(this.rpc));
     } else {
