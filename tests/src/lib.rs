@@ -7,6 +7,8 @@
 // project is built on, pinned to an exact version.
 #![allow(deprecated)]
 pub use session_keys_client as client;
+pub mod heap;
+pub mod stubs;
 pub mod targets;
 
 use anchor_lang::{prelude::Pubkey, solana_program::instruction::Instruction};
@@ -18,7 +20,7 @@ use session_keys::{
     errors::SessionError,
     state::{Session, Wallet},
 };
-use solana_program_test::{processor, BanksClientError, ProgramTest, ProgramTestContext};
+use solana_program_test::{BanksClientError, ProgramTest, ProgramTestContext};
 use solana_sdk::{
     account::Account,
     account_info::AccountInfo,
@@ -28,7 +30,7 @@ use solana_sdk::{
     program_pack::Pack,
     signature::{Keypair, Signature},
     signer::Signer,
-    transaction::{Transaction, TransactionError},
+    transaction::{Transaction, TransactionError, VersionedTransaction},
 };
 use std::collections::HashSet;
 
@@ -43,6 +45,7 @@ pub const START: i64 = 1_800_000_000;
 
 /// Anchor's `entry` wants one lifetime for everything, `processor!` wants independent ones;
 /// `AccountInfo` is invariant over its lifetime, so the slice is transmuted (same layout).
+/// With `measured`, the program's heap use is counted while it runs ([`heap::frame`]).
 macro_rules! entry_shim {
     ($name:ident, $entry:path) => {
         fn $name(id: &Pubkey, accounts: &[AccountInfo], data: &[u8]) -> ProgramResult {
@@ -52,8 +55,15 @@ macro_rules! entry_shim {
             $entry(id, accounts, data)
         }
     };
+    ($name:ident, $entry:path, measured) => {
+        fn $name(id: &Pubkey, accounts: &[AccountInfo], data: &[u8]) -> ProgramResult {
+            // SAFETY: as above.
+            let accounts: &[AccountInfo] = unsafe { std::mem::transmute(accounts) };
+            heap::frame(accounts, data, || $entry(id, accounts, data), Result::is_ok)
+        }
+    };
 }
-entry_shim!(session_keys_entry, session_keys::entry);
+entry_shim!(session_keys_entry, session_keys::entry, measured);
 entry_shim!(example_game_entry, example_game::entry);
 entry_shim!(hostile_target_entry, hostile_target::entry);
 
@@ -69,7 +79,8 @@ fn quiet_runtime_logs() {
 }
 
 /// A program test with session-keys, the example game and the hostile target registered as
-/// native programs.
+/// native programs whose events reach the transaction log (once [`stubs::install`] ran after
+/// the bank started, as [`TestEnv`] does) and whose heap use is measured ([`heap`]).
 pub fn program_test() -> ProgramTest {
     quiet_runtime_logs();
     let mut pt = ProgramTest::default();
@@ -77,17 +88,32 @@ pub fn program_test() -> ProgramTest {
     pt.add_program(
         "session_keys",
         session_keys::ID,
-        processor!(session_keys_entry),
+        native_processor!(session_keys_entry),
     );
     pt.add_program(
         "example_game",
         example_game::ID,
-        processor!(example_game_entry),
+        native_processor!(example_game_entry),
     );
     pt.add_program(
         "hostile_target",
         hostile_target::ID,
-        processor!(hostile_target_entry),
+        native_processor!(hostile_target_entry),
+    );
+    pt
+}
+
+/// Like [`program_test`] with session-keys alone, registered through solana-program-test's
+/// plain `processor!`: no log collector is registered for it, so its events reach the log
+/// through the marked `sol_log` fallback that [`stubs::normalize_logs`] rewrites.
+pub fn program_test_with_plain_processor() -> ProgramTest {
+    quiet_runtime_logs();
+    let mut pt = ProgramTest::default();
+    pt.prefer_bpf(false);
+    pt.add_program(
+        "session_keys",
+        session_keys::ID,
+        solana_program_test::processor!(session_keys_entry),
     );
     pt
 }
@@ -158,6 +184,8 @@ impl TestEnv {
             );
         }
         let ctx = pt.start_with_context().await;
+        // After the first start, which installed solana-program-test's stubs.
+        stubs::install();
         let mut env = Self {
             ctx,
             owner,
@@ -182,13 +210,9 @@ impl TestEnv {
         env
     }
 
-    /// Sends `ixs` paid by the first signer. Identical transactions get a fresh blockhash so
-    /// that a repeated call is really executed again.
-    pub async fn send(
-        &mut self,
-        ixs: &[Instruction],
-        signers: &[&Keypair],
-    ) -> Result<(), TransactionError> {
+    /// A transaction of `ixs` paid by the first signer. Identical transactions get a fresh
+    /// blockhash so that a repeated call is really executed again.
+    async fn transaction(&mut self, ixs: &[Instruction], signers: &[&Keypair]) -> Transaction {
         let payer = signers[0].pubkey();
         let mut tx =
             Transaction::new_signed_with_payer(ixs, Some(&payer), signers, self.ctx.last_blockhash);
@@ -202,11 +226,87 @@ impl TestEnv {
             );
         }
         self.sent.insert(tx.signatures[0]);
+        tx
+    }
+
+    /// Sends `ixs` paid by the first signer. Identical transactions get a fresh blockhash so
+    /// that a repeated call is really executed again.
+    pub async fn send(
+        &mut self,
+        ixs: &[Instruction],
+        signers: &[&Keypair],
+    ) -> Result<(), TransactionError> {
+        let tx = self.transaction(ixs, signers).await;
         self.ctx
             .banks_client
             .process_transaction(tx)
             .await
             .map_err(|e: BanksClientError| e.unwrap())
+    }
+
+    /// Sends `ixs` like [`Self::send`] and returns the transaction's log lines as a validator
+    /// prints them, events (`Program data: ...`) included.
+    pub async fn send_with_logs(
+        &mut self,
+        ixs: &[Instruction],
+        signers: &[&Keypair],
+    ) -> (Result<(), TransactionError>, Vec<String>) {
+        let tx = self.transaction(ixs, signers).await;
+        self.send_versioned_with_logs(tx).await
+    }
+
+    /// Sends a (legacy or v0) transaction and returns its result and log lines.
+    pub async fn send_versioned_with_logs(
+        &mut self,
+        tx: impl Into<VersionedTransaction>,
+    ) -> (Result<(), TransactionError>, Vec<String>) {
+        match self
+            .ctx
+            .banks_client
+            .process_transaction_with_metadata(tx)
+            .await
+        {
+            Ok(r) => {
+                let logs = r.metadata.map(|m| m.log_messages).unwrap_or_default();
+                (r.result, stubs::normalize_logs(logs))
+            }
+            Err(e) => (Err(e.unwrap()), Vec::new()),
+        }
+    }
+
+    /// The session-keys events in `logs` (see [`client::decode::events_from_logs`]).
+    pub fn events(logs: &[String]) -> Vec<client::decode::SessionEvent> {
+        client::decode::events_from_logs(logs)
+    }
+
+    /// Sends a (legacy or v0) transaction and returns, with its result, the heap each
+    /// session-keys instruction of `ixs` (the transaction's top-level instructions) used.
+    pub async fn send_measured(
+        &mut self,
+        tx: impl Into<VersionedTransaction>,
+        ixs: &[Instruction],
+    ) -> (Result<(), TransactionError>, Vec<heap::HeapRecord>) {
+        heap::prime_output();
+        let _recording = heap::record();
+        let (result, _) = self.send_versioned_with_logs(tx).await;
+        let records = ixs
+            .iter()
+            .filter(|ix| ix.program_id == session_keys::ID)
+            .flat_map(|ix| {
+                let keys: Vec<Pubkey> = ix.accounts.iter().map(|m| m.pubkey).collect();
+                heap::take(&keys, &ix.data)
+            })
+            .collect();
+        (result, records)
+    }
+
+    /// A legacy transaction of `ixs` paid by the first signer (see [`Self::send`]).
+    pub async fn legacy_transaction(
+        &mut self,
+        ixs: &[Instruction],
+        signers: &[&Keypair],
+    ) -> Transaction {
+        self.transaction(ixs, signers).await
     }
 
     /// Sends `ixs` signed and paid by the owner.
@@ -462,5 +562,64 @@ impl TestEnv {
             out.push(self.lamports(k).await);
         }
         out
+    }
+
+    /// A bank with a session on the default mint with `caps`, for an hour from [`START`], the
+    /// vault approved as delegate of the owner's account for `delegate`.
+    pub async fn with_token_session(caps: session_keys::policy::CapsArgs, delegate: u64) -> Self {
+        let mut env = Self::new().await;
+        env.token_session(caps, delegate).await;
+        env
+    }
+
+    /// Creates the default key's session on the default mint with `caps` (an hour from
+    /// [`START`]), approving the vault for `delegate` on the owner's account.
+    pub async fn token_session(&mut self, caps: session_keys::policy::CapsArgs, delegate: u64) {
+        let args = client::scope::Scope::until(START + 3600)
+            .mint(self.mint, caps)
+            .delegate(delegate)
+            .build(START)
+            .unwrap();
+        self.create_session(args).await.unwrap();
+    }
+
+    /// A bank whose vault holds `deposit` lamports and whose default session may move SOL
+    /// under `caps` for two hours from [`START`]. Returns the vault too.
+    pub async fn with_sol_session(
+        deposit: u64,
+        caps: session_keys::policy::CapsArgs,
+    ) -> (Self, Pubkey) {
+        let mut env = Self::new().await;
+        let owner = env.owner.pubkey();
+        env.send_owner(&[client::ix::deposit_sol(&owner, deposit)])
+            .await
+            .unwrap();
+        let args = client::scope::Scope::until(START + 7200)
+            .sol(caps)
+            .build(START)
+            .unwrap();
+        env.create_session(args).await.unwrap();
+        (env, client::pda::vault(&owner).0)
+    }
+
+    /// Session-signed `transfer_token` of `amount` from the owner's account to the recipient.
+    pub async fn send_transfer(&mut self, amount: u64) -> Result<(), TransactionError> {
+        let ix = self.transfer_ix(amount).await;
+        self.send_key(&[ix]).await
+    }
+
+    /// Session-signed `execute` of `calls` with the default key.
+    pub async fn execute(&mut self, calls: &[Instruction]) -> Result<(), TransactionError> {
+        let ix = client::ix::execute(&self.key.pubkey(), &self.owner.pubkey(), calls);
+        self.send_key(&[ix]).await
+    }
+
+    /// The owner revokes the default key's session (rent back to the owner), so that the same
+    /// key can be granted again.
+    pub async fn revoke_own_session(&mut self) {
+        let (owner, key) = (self.owner.pubkey(), self.key.pubkey());
+        self.send_owner(&[client::ix::revoke_session(&owner, &owner, &key, &owner)])
+            .await
+            .unwrap();
     }
 }

@@ -295,6 +295,100 @@ pub mod hostile {
         )
     }
 
+    /// Revoke the vault's delegation on `account` (Token-2022, the vault signing as delegate).
+    pub fn revoke_vault_delegation(vault: &Pubkey, account: &Pubkey, mint: &Pubkey) -> Instruction {
+        build(
+            ID,
+            tokens(vault, account, mint, vault, &anchor_spl::token_2022::ID),
+            instruction::RevokeVaultDelegation {},
+        )
+    }
+
+    /// Token-2022 `WithdrawExcessLamports` from a vault-owned `account` to `thief`.
+    pub fn withdraw_excess_lamports(
+        vault: &Pubkey,
+        account: &Pubkey,
+        mint: &Pubkey,
+        thief: &Pubkey,
+    ) -> Instruction {
+        build(
+            ID,
+            tokens(vault, account, mint, thief, &anchor_spl::token_2022::ID),
+            instruction::WithdrawExcessLamports {},
+        )
+    }
+
+    /// The associated token account program.
+    pub const ATA_PROGRAM: Pubkey =
+        anchor_lang::prelude::pubkey!("ATokenGPvbdGVxr1b2hvZbsiqW5xWH25efTNsLJA8knL");
+
+    /// The associated token account of `wallet` for `mint` under `token_program`.
+    pub fn ata(wallet: &Pubkey, mint: &Pubkey, token_program: &Pubkey) -> Pubkey {
+        Pubkey::find_program_address(
+            &[wallet.as_ref(), token_program.as_ref(), mint.as_ref()],
+            &ATA_PROGRAM,
+        )
+        .0
+    }
+
+    /// The associated token program's `Create`, `funder` paying.
+    pub fn create_ata(
+        funder: &Pubkey,
+        wallet: &Pubkey,
+        mint: &Pubkey,
+        token_program: &Pubkey,
+    ) -> Instruction {
+        use anchor_lang::prelude::AccountMeta;
+        Instruction {
+            program_id: ATA_PROGRAM,
+            accounts: vec![
+                AccountMeta::new(*funder, true),
+                AccountMeta::new(ata(wallet, mint, token_program), false),
+                AccountMeta::new_readonly(*wallet, false),
+                AccountMeta::new_readonly(*mint, false),
+                AccountMeta::new_readonly(system_program::ID, false),
+                AccountMeta::new_readonly(*token_program, false),
+            ],
+            data: vec![0],
+        }
+    }
+
+    /// Close the vault's ATA of `mint` to `thief` and re-create it, the vault paying.
+    pub fn close_and_recreate(vault: &Pubkey, mint: &Pubkey, thief: &Pubkey) -> Instruction {
+        let token_program = anchor_spl::token::ID;
+        build(
+            ID,
+            accounts::Recreate {
+                vault: *vault,
+                token_account: ata(vault, mint, &token_program),
+                mint: *mint,
+                thief: *thief,
+                token_program,
+                associated_token_program: ATA_PROGRAM,
+                system_program: system_program::ID,
+            },
+            instruction::CloseAndRecreate {},
+        )
+    }
+
+    /// The hostile program's loan PDA.
+    pub fn loan() -> Pubkey {
+        Pubkey::find_program_address(&[hostile_target::LOAN_SEED], &ID).0
+    }
+
+    /// Repay `amount` lamports from the loan PDA to `vault`.
+    pub fn repay_lamports(vault: &Pubkey, amount: u64) -> Instruction {
+        build(
+            ID,
+            accounts::Repay {
+                loan: loan(),
+                vault: *vault,
+                system_program: system_program::ID,
+            },
+            instruction::RepayLamports { amount },
+        )
+    }
+
     /// Call session-keys back with `inner` (its accounts follow as remaining accounts).
     pub fn reenter(inner: &Instruction) -> Instruction {
         let mut ix = build(

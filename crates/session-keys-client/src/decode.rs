@@ -1,8 +1,11 @@
-//! Decoding accounts and errors, and reading what a session may still do.
-use anchor_lang::{error::ERROR_CODE_OFFSET, AccountDeserialize};
+//! Decoding accounts, events and errors, and reading what a session may still do.
+use anchor_lang::{
+    error::ERROR_CODE_OFFSET, prelude::Pubkey, AccountDeserialize, AnchorDeserialize, Discriminator,
+};
+use base64::{prelude::BASE64_STANDARD, Engine};
 use session_keys::{
     errors::SessionError,
-    policy,
+    events, policy,
     state::{Session, Wallet},
 };
 
@@ -14,6 +17,107 @@ pub fn session(data: &[u8]) -> anchor_lang::Result<Session> {
 /// Decodes a wallet account's data (checks the discriminator).
 pub fn wallet(data: &[u8]) -> anchor_lang::Result<Wallet> {
     Wallet::try_deserialize(&mut &data[..])
+}
+
+macro_rules! session_events {
+    ($($name:ident),* $(,)?) => {
+        /// An event of the session-keys program: one variant per struct of
+        /// [`session_keys::events`].
+        pub enum SessionEvent {
+            $(
+                #[doc = concat!("[`events::", stringify!($name), "`]")]
+                $name(events::$name),
+            )*
+        }
+
+        impl SessionEvent {
+            /// Decodes an event's bytes: the event's 8-byte discriminator, then its Borsh
+            /// encoding, exactly (trailing bytes are refused). `None` for anything else.
+            pub fn from_data(data: &[u8]) -> Option<Self> {
+                $(
+                    if let Some(body) = data.strip_prefix(events::$name::DISCRIMINATOR) {
+                        return events::$name::try_from_slice(body).ok().map(Self::$name);
+                    }
+                )*
+                None
+            }
+
+            /// The event's name, as in the IDL.
+            pub fn name(&self) -> &'static str {
+                match self {
+                    $(Self::$name(_) => stringify!($name),)*
+                }
+            }
+        }
+
+        /// Every event name, in declaration order.
+        pub const EVENT_NAMES: &[&str] = &[$(stringify!($name)),*];
+    };
+}
+
+session_events!(
+    SessionCreated,
+    SessionRevoked,
+    AllSessionsRevoked,
+    SessionClosed,
+    TokenTransferred,
+    SolTransferred,
+    SolDeposited,
+    SolWithdrawn,
+    TokenWithdrawn,
+    Executed,
+    VaultTokenAccountClosed,
+);
+
+impl core::fmt::Debug for SessionEvent {
+    // The event structs do not derive `Debug`; the name is what a failing test needs.
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "SessionEvent::{}", self.name())
+    }
+}
+
+/// The session-keys events in a transaction's log lines, in order.
+///
+/// Anchor's `emit!` logs `Program data: <base64(discriminator || borsh)>`. Only lines logged
+/// inside an invocation of session-keys count (tracked through the runtime's
+/// `Program <id> invoke [n]` and `Program <id> success` / `Program <id> failed: ...` lines,
+/// CPIs included), so another program cannot forge one. Lines that do not decode as one of
+/// the program's events are skipped.
+pub fn events_from_logs(logs: &[String]) -> Vec<SessionEvent> {
+    let mut invoked: Vec<Pubkey> = Vec::new();
+    let mut out = Vec::new();
+    for line in logs {
+        if let Some(fields) = line.strip_prefix("Program data: ") {
+            if invoked.last() == Some(&session_keys::ID) && !fields.contains(' ') {
+                if let Some(event) = BASE64_STANDARD
+                    .decode(fields)
+                    .ok()
+                    .and_then(|data| SessionEvent::from_data(&data))
+                {
+                    out.push(event);
+                }
+            }
+            continue;
+        }
+        let mut words = line.split(' ');
+        if words.next() != Some("Program") {
+            continue;
+        }
+        let (Some(id), Some(verb)) = (words.next(), words.next()) else {
+            continue;
+        };
+        let Ok(id) = id.parse::<Pubkey>() else {
+            continue;
+        };
+        match verb {
+            "invoke" => invoked.push(id),
+            "success" | "failed:" if invoked.last() == Some(&id) => {
+                invoked.pop();
+            }
+            _ => {}
+        }
+    }
+    out
 }
 
 /// Every program error, in code order.
@@ -179,6 +283,87 @@ mod tests {
         assert_eq!(status(&s, &w, 100), Err(SessionError::SessionExpired));
         let used = Session { max_uses: 1, ..s };
         assert_eq!(status(&used, &w, 50), Err(SessionError::UsesExhausted));
+    }
+
+    fn data_line(event: &impl anchor_lang::Event) -> String {
+        format!("Program data: {}", BASE64_STANDARD.encode(event.data()))
+    }
+
+    #[test]
+    fn events_decode_only_inside_session_keys() {
+        let owner = Pubkey::new_unique();
+        let deposit = |amount| events::SolDeposited { owner, amount };
+        let other = Pubkey::new_unique();
+        let sk = session_keys::ID;
+        let logs: Vec<String> = vec![
+            format!("Program {other} invoke [1]"),
+            data_line(&deposit(1)), // another program's: not ours
+            format!("Program {sk} invoke [2]"),
+            data_line(&deposit(2)), // a CPI into session-keys: ours
+            format!("Program {sk} success"),
+            format!("Program {other} success"),
+            format!("Program {sk} invoke [1]"),
+            "Program log: Instruction: DepositSol".into(),
+            format!("Program {other} invoke [2]"),
+            data_line(&deposit(3)), // emitted by the callee
+            format!("Program {other} failed: custom program error: 0x1"),
+            data_line(&deposit(4)),
+            "Program data: AAAA".into(),                // not an event
+            format!("{} AAAA", data_line(&deposit(5))), // two fields: not Anchor's
+            format!(
+                "Program data: {}",
+                BASE64_STANDARD.encode([events::SolDeposited::DISCRIMINATOR, &[1]].concat())
+            ), // truncated
+            format!("Program {sk} consumed 100 of 200000 compute units"),
+            format!("Program {sk} success"),
+            data_line(&deposit(6)), // outside any invocation
+        ];
+        let amounts: Vec<u64> = events_from_logs(&logs)
+            .into_iter()
+            .map(|e| match e {
+                SessionEvent::SolDeposited(d) => {
+                    assert_eq!(d.owner, owner);
+                    d.amount
+                }
+                other => panic!("unexpected {other:?}"),
+            })
+            .collect();
+        assert_eq!(amounts, [2, 4]);
+    }
+
+    #[test]
+    fn every_event_has_a_distinct_discriminator_and_round_trips() {
+        let e = events::SessionRevoked {
+            owner: Pubkey::new_unique(),
+            session: Pubkey::new_unique(),
+            revoked_by: Pubkey::new_unique(),
+        };
+        let Some(SessionEvent::SessionRevoked(d)) =
+            SessionEvent::from_data(&anchor_lang::Event::data(&e))
+        else {
+            panic!("not decoded")
+        };
+        assert_eq!(
+            (d.owner, d.session, d.revoked_by),
+            (e.owner, e.session, e.revoked_by)
+        );
+        assert_eq!(EVENT_NAMES.len(), 11);
+        let discriminators: std::collections::HashSet<_> = [
+            events::SessionCreated::DISCRIMINATOR,
+            events::SessionRevoked::DISCRIMINATOR,
+            events::AllSessionsRevoked::DISCRIMINATOR,
+            events::SessionClosed::DISCRIMINATOR,
+            events::TokenTransferred::DISCRIMINATOR,
+            events::SolTransferred::DISCRIMINATOR,
+            events::SolDeposited::DISCRIMINATOR,
+            events::SolWithdrawn::DISCRIMINATOR,
+            events::TokenWithdrawn::DISCRIMINATOR,
+            events::Executed::DISCRIMINATOR,
+            events::VaultTokenAccountClosed::DISCRIMINATOR,
+        ]
+        .into_iter()
+        .collect();
+        assert_eq!(discriminators.len(), EVENT_NAMES.len());
     }
 
     #[test]

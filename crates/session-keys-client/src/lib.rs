@@ -4,7 +4,8 @@
 //! - [`ix`]: one builder per instruction with typed arguments.
 //! - [`scope`]: a builder for [`CreateSessionArgs`] that rejects, before sending, what the
 //!   program would reject.
-//! - [`decode`]: account decoding, error-code decoding and remaining-allowance helpers.
+//! - [`decode`]: account, event (from transaction logs) and error-code decoding, and
+//!   remaining-allowance helpers.
 //! - [`tx`]: a session-signed transaction in one call.
 pub mod decode;
 pub mod ix;

@@ -151,6 +151,96 @@ pub mod hostile_target {
         Ok(())
     }
 
+    /// Revokes the vault's own delegation on an owner token account (Token-2022 lets the
+    /// current delegate revoke itself).
+    pub fn revoke_vault_delegation(ctx: Context<Tokens>) -> Result<()> {
+        let a = &ctx.accounts;
+        token_interface::revoke(CpiContext::new(
+            a.token_program.key(),
+            token_interface::Revoke {
+                source: a.token_account.to_account_info(),
+                authority: a.vault.to_account_info(),
+            },
+        ))
+    }
+
+    /// Token-2022 `WithdrawExcessLamports`: takes every lamport above rent from a vault-owned
+    /// token account to the thief.
+    pub fn withdraw_excess_lamports(ctx: Context<Tokens>) -> Result<()> {
+        let a = &ctx.accounts;
+        let ix = anchor_spl::token_2022::spl_token_2022::instruction::withdraw_excess_lamports(
+            a.token_program.key,
+            a.token_account.key,
+            a.thief.key,
+            a.vault.key,
+            &[],
+        )?;
+        invoke(
+            &ix,
+            &[
+                a.token_account.to_account_info(),
+                a.thief.to_account_info(),
+                a.vault.to_account_info(),
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Closes the vault's empty associated token account (rent and any excess lamports to the
+    /// thief), then creates it again with the vault paying the rent: same address, same state.
+    pub fn close_and_recreate(ctx: Context<Recreate>) -> Result<()> {
+        let a = &ctx.accounts;
+        token_interface::close_account(CpiContext::new(
+            a.token_program.key(),
+            CloseAccount {
+                account: a.token_account.to_account_info(),
+                destination: a.thief.to_account_info(),
+                authority: a.vault.to_account_info(),
+            },
+        ))?;
+        let create = Instruction {
+            program_id: a.associated_token_program.key(),
+            accounts: vec![
+                AccountMeta::new(a.vault.key(), true),
+                AccountMeta::new(a.token_account.key(), false),
+                AccountMeta::new_readonly(a.vault.key(), false),
+                AccountMeta::new_readonly(a.mint.key(), false),
+                AccountMeta::new_readonly(system_program::ID, false),
+                AccountMeta::new_readonly(a.token_program.key(), false),
+            ],
+            data: vec![0],
+        };
+        invoke(
+            &create,
+            &[
+                a.vault.to_account_info(),
+                a.token_account.to_account_info(),
+                a.mint.to_account_info(),
+                a.system_program.to_account_info(),
+                a.token_program.to_account_info(),
+                a.associated_token_program.to_account_info(),
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Pays `amount` lamports back from this program's loan PDA (`["loan"]`) to the vault: the
+    /// second half of a flash loan inside one `execute` batch.
+    pub fn repay_lamports(ctx: Context<Repay>, amount: u64) -> Result<()> {
+        let a = &ctx.accounts;
+        system_program::transfer(
+            CpiContext::new_with_signer(
+                system_program::ID,
+                system_program::Transfer {
+                    from: a.loan.to_account_info(),
+                    to: a.vault.to_account_info(),
+                },
+                &[&[LOAN_SEED, &[ctx.bumps.loan]]],
+            ),
+            amount,
+        )
+    }
+
     /// Calls back into session-keys with the vault as a signer (re-entry).
     pub fn reenter(ctx: Context<Reenter>, data: Vec<u8>) -> Result<()> {
         let metas = ctx
@@ -223,6 +313,44 @@ pub struct AddExtension<'info> {
     pub token_account: UncheckedAccount<'info>,
     /// CHECK: Token-2022.
     pub token_program: UncheckedAccount<'info>,
+    /// System program.
+    pub system_program: Program<'info, System>,
+}
+
+/// The vault's associated token account, its mint, the thief, and the programs to re-create it.
+#[derive(Accounts)]
+pub struct Recreate<'info> {
+    /// The victim's vault (signs through `execute`; pays the new account's rent).
+    #[account(mut)]
+    pub vault: Signer<'info>,
+    /// CHECK: the vault's associated token account.
+    #[account(mut)]
+    pub token_account: UncheckedAccount<'info>,
+    /// CHECK: its mint.
+    pub mint: UncheckedAccount<'info>,
+    /// CHECK: receives the closed account's lamports.
+    #[account(mut)]
+    pub thief: UncheckedAccount<'info>,
+    /// CHECK: the token program.
+    pub token_program: UncheckedAccount<'info>,
+    /// CHECK: the associated token account program.
+    pub associated_token_program: UncheckedAccount<'info>,
+    /// System program.
+    pub system_program: Program<'info, System>,
+}
+
+/// Seed of the loan PDA.
+pub const LOAN_SEED: &[u8] = b"loan";
+
+/// The loan PDA and the vault it repays.
+#[derive(Accounts)]
+pub struct Repay<'info> {
+    /// CHECK: this program's loan PDA (system-owned, holds what was lent).
+    #[account(mut, seeds = [LOAN_SEED], bump)]
+    pub loan: UncheckedAccount<'info>,
+    /// CHECK: the victim's vault.
+    #[account(mut)]
+    pub vault: UncheckedAccount<'info>,
     /// System program.
     pub system_program: Program<'info, System>,
 }

@@ -20,6 +20,27 @@ pub mod vault_cpi;
 pub mod verify;
 pub mod watch;
 
+/// Anchor's `emit!`, except off chain: in the native build the tests run, Anchor 1.2.2's
+/// `emit!` calls a `sol_log_data` that is a `black_box` on the host, so events vanish. There
+/// this macro hands the same bytes to the syscall stubs instead, where a harness can put them
+/// in the transaction log (session-keys-tests does). Files that emit import it with
+/// `use crate::emit;`, which takes precedence over the prelude's glob import (it is defined
+/// after the modules so that it is not also in their textual macro scope, which would be
+/// ambiguous with that glob import). On chain (`target_os = "solana"`) it is Anchor's own
+/// `emit!`, unchanged.
+#[cfg(not(target_os = "solana"))]
+macro_rules! emit {
+    ($event:expr) => {
+        anchor_lang::compat::solana_sysvar::program_stubs::sol_log_data(&[
+            &anchor_lang::Event::data(&$event),
+        ])
+    };
+}
+#[cfg(target_os = "solana")]
+pub(crate) use anchor_lang::emit;
+#[cfg(not(target_os = "solana"))]
+pub(crate) use emit;
+
 use instructions::*;
 
 declare_id!("Fuozp2agVzwjMmrMLUZpFbA7nbMNzCdav5cj3yQAUrm8");

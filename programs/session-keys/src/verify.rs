@@ -33,8 +33,8 @@
 //! One key, two owners: a session key is a bearer credential for every session it was granted.
 //! If the same key holds sessions of two owners, a program that receives the key's signature
 //! for owner 1 (through `pass_session_signer`) can also act as owner 2 through
-//! verify-in-target. Never reuse a session key across owners (the SDKs generate one per owner
-//! per app).
+//! verify-in-target. Never reuse a session key across owners (the TypeScript SDK's session
+//! wallet generates and stores one key per owner per app).
 use crate::{
     constants::{SESSION_SEED, WALLET_SEED},
     errors::SessionError,

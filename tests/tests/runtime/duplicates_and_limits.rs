@@ -71,45 +71,6 @@ async fn sol_to_the_vault_itself_is_refused_and_charges_nothing() {
 }
 
 #[tokio::test]
-async fn a_token_transfer_to_its_own_source_is_refused_and_charges_nothing() {
-    let mut env = TestEnv::new().await;
-    env.create_session(
-        Scope::until(START + 60)
-            .mint(env.mint, caps(10 * TOKEN))
-            .delegate(10 * TOKEN)
-            .build(START)
-            .unwrap(),
-    )
-    .await
-    .unwrap();
-    let (owner_ata, mint) = (env.owner_ata, env.mint);
-    let t = env.transfer_accounts(&owner_ata, &mint, &owner_ata).await;
-    let r = env
-        .send_key(&[ix::transfer_token(
-            &env.key.pubkey(),
-            &env.owner.pubkey(),
-            t,
-            TOKEN,
-            DECIMALS,
-        )])
-        .await;
-    // Anchor refuses the same writable account twice before the program's own
-    // `SelfTransfer` check would.
-    assert_custom(
-        r,
-        0,
-        anchor_lang::error::ErrorCode::ConstraintDuplicateMutableAccount as u32,
-    );
-    let s = env.session().await.unwrap();
-    assert_eq!((s.uses, s.mints[0].allowance.spent), (0, 0));
-    let acc = env.token_account(&owner_ata).await;
-    assert_eq!(
-        (acc.amount, acc.delegated_amount),
-        (1_000 * TOKEN, 10 * TOKEN)
-    );
-}
-
-#[tokio::test]
 async fn an_account_listed_twice_in_execute_is_counted_once() {
     let mut env = TestEnv::new().await;
     let owner = env.owner.pubkey();

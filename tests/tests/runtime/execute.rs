@@ -43,37 +43,27 @@ async fn player(env: &mut TestEnv, vault: &Pubkey) -> Player {
     Player::try_deserialize(&mut &data[..]).unwrap()
 }
 
-async fn execute(
-    env: &mut TestEnv,
-    calls: &[solana_sdk::instruction::Instruction],
-) -> Result<(), solana_sdk::transaction::TransactionError> {
-    let i = ix::execute(&env.key.pubkey(), &env.owner.pubkey(), calls);
-    env.send_key(&[i]).await
-}
-
 #[tokio::test]
 async fn game_session_plays_without_the_owner() {
     let (mut env, vault) = game_env().await;
     let vault_before = env.lamports(&vault).await;
 
     // Player creation: the vault pays the rent, which is charged to the SOL caps.
-    execute(&mut env, &[game::create_player(&vault)])
-        .await
-        .unwrap();
+    env.execute(&[game::create_player(&vault)]).await.unwrap();
     let rent = vault_before - env.lamports(&vault).await;
     assert!(rent > 0);
     assert_eq!(env.session().await.unwrap().sol.unwrap().spent, rent);
 
-    execute(&mut env, &[game::move_player(&vault, 3, -2)])
+    env.execute(&[game::move_player(&vault, 3, -2)])
         .await
         .unwrap();
-    execute(&mut env, &[game::move_player(&vault, 1, 1)])
+    env.execute(&[game::move_player(&vault, 1, 1)])
         .await
         .unwrap();
     let p = player(&mut env, &vault).await;
     assert_eq!((p.x, p.y, p.authority), (4, -1, vault));
 
-    execute(&mut env, &[game::buy_item(&vault, 7, 20_000_000)])
+    env.execute(&[game::buy_item(&vault, 7, 20_000_000)])
         .await
         .unwrap();
     assert_eq!(env.lamports(&game::treasury()).await, 20_000_000);
@@ -86,41 +76,33 @@ async fn game_session_plays_without_the_owner() {
 #[tokio::test]
 async fn scope_rules_refuse_before_anything_runs() {
     let (mut env, vault) = game_env().await;
-    execute(&mut env, &[game::create_player(&vault)])
-        .await
-        .unwrap();
+    env.execute(&[game::create_player(&vault)]).await.unwrap();
     let treasury = game::treasury();
     let before = env.snapshot(&[], &[vault, treasury]).await;
 
     // Price above the argument rule.
-    let r = execute(&mut env, &[game::buy_item(&vault, 1, MAX_PRICE + 1)]).await;
+    let r = env
+        .execute(&[game::buy_item(&vault, 1, MAX_PRICE + 1)])
+        .await;
     assert_session_error(r, SessionError::ArgumentRuleViolated);
     // Paying another account than the treasury.
     let mut buy = game::buy_item(&vault, 1, 1_000_000);
     buy.accounts[2].pubkey = Pubkey::new_unique();
-    assert_session_error(
-        execute(&mut env, &[buy]).await,
-        SessionError::AccountRuleViolated,
-    );
+    assert_session_error(env.execute(&[buy]).await, SessionError::AccountRuleViolated);
     // An instruction of the game that the scope does not list.
-    let r = execute(&mut env, &[game::attack(&vault, &vault, 5)]).await;
+    let r = env.execute(&[game::attack(&vault, &vault, 5)]).await;
     assert_session_error(r, SessionError::InstructionNotInScope);
     // A program that is not in scope.
-    let r = execute(
-        &mut env,
-        &[hostile::drain_lamports(&vault, &Pubkey::new_unique(), 1)],
-    )
-    .await;
+    let r = env
+        .execute(&[hostile::drain_lamports(&vault, &Pubkey::new_unique(), 1)])
+        .await;
     assert_session_error(r, SessionError::ProgramNotInScope);
     // The System Program directly, whatever the scope.
     let transfer = solana_system_interface::instruction::transfer(&vault, &Pubkey::new_unique(), 1);
-    assert_session_error(
-        execute(&mut env, &[transfer]).await,
-        SessionError::RefusedTarget,
-    );
+    assert_session_error(env.execute(&[transfer]).await, SessionError::RefusedTarget);
     // session-keys itself (re-entry by the front door).
     let own = ix::transfer_sol(&env.key.pubkey(), &env.owner.pubkey(), &vault, 1);
-    assert_session_error(execute(&mut env, &[own]).await, SessionError::RefusedTarget);
+    assert_session_error(env.execute(&[own]).await, SessionError::RefusedTarget);
 
     assert_eq!(env.snapshot(&[], &[vault, treasury]).await, before);
     assert_eq!(env.session().await.unwrap().uses, 1);
@@ -129,20 +111,16 @@ async fn scope_rules_refuse_before_anything_runs() {
 #[tokio::test]
 async fn caps_bind_the_effect_of_a_call() {
     let (mut env, vault) = game_env().await;
-    execute(&mut env, &[game::create_player(&vault)])
-        .await
-        .unwrap();
+    env.execute(&[game::create_player(&vault)]).await.unwrap();
     let before = env.snapshot(&[], &[vault, game::treasury()]).await;
     // Allowed by the argument rule (≤ 50M), but above the per-instruction cap (60M) when two
     // purchases run in one batch: caps are counted over the batch.
-    let r = execute(
-        &mut env,
-        &[
+    let r = env
+        .execute(&[
             game::buy_item(&vault, 1, 40_000_000),
             game::buy_item(&vault, 2, 40_000_000),
-        ],
-    )
-    .await;
+        ])
+        .await;
     assert_session_error(r, SessionError::PerInstructionCapExceeded);
     assert_eq!(env.snapshot(&[], &[vault, game::treasury()]).await, before);
     assert_eq!(
@@ -152,26 +130,26 @@ async fn caps_bind_the_effect_of_a_call() {
     );
 
     // Lifetime: 0.1 SOL minus the rent already spent.
-    execute(&mut env, &[game::buy_item(&vault, 1, 50_000_000)])
+    env.execute(&[game::buy_item(&vault, 1, 50_000_000)])
         .await
         .unwrap();
-    let r = execute(&mut env, &[game::buy_item(&vault, 2, 50_000_000)]).await;
+    let r = env.execute(&[game::buy_item(&vault, 2, 50_000_000)]).await;
     assert_session_error(r, SessionError::LifetimeCapExceeded);
+    // Charged exactly: the player's rent, then one purchase; the refused one left no trace.
+    let rent = env.lamports(&game::player(&vault)).await;
     let s = env.session().await.unwrap();
-    assert!(s.sol.unwrap().spent <= SOL / 10);
+    assert_eq!(s.sol.unwrap().spent, rent + 50_000_000);
+    assert_eq!(s.uses, 2);
 }
 
 #[tokio::test]
 async fn a_batch_is_one_use_and_one_transaction() {
     let (mut env, vault) = game_env().await;
-    execute(
-        &mut env,
-        &[
-            game::create_player(&vault),
-            game::move_player(&vault, 1, 0),
-            game::buy_item(&vault, 3, 1_000_000),
-        ],
-    )
+    env.execute(&[
+        game::create_player(&vault),
+        game::move_player(&vault, 1, 0),
+        game::buy_item(&vault, 3, 1_000_000),
+    ])
     .await
     .unwrap();
     let p = player(&mut env, &vault).await;
@@ -194,7 +172,7 @@ async fn session_without_sol_caps_cannot_spend_vault_lamports() {
         .unwrap();
     env.create_session(args).await.unwrap();
     // Even player creation needs rent from the vault: refused.
-    let r = execute(&mut env, &[game::create_player(&vault)]).await;
+    let r = env.execute(&[game::create_player(&vault)]).await;
     assert_session_error(r, SessionError::SolNotInScope);
     assert_eq!(env.lamports(&vault).await, SOL);
 }
@@ -224,29 +202,21 @@ async fn token_purchases_are_charged_to_the_mint_caps() {
         .build(START)
         .unwrap();
     env.create_session(args).await.unwrap();
-    execute(&mut env, &[game::create_player(&vault)])
-        .await
-        .unwrap();
+    env.execute(&[game::create_player(&vault)]).await.unwrap();
     let spl = anchor_spl::token::ID;
 
     // From the vault's own token account.
     let buy = |from: &Pubkey, m: &Pubkey, to: &Pubkey, price| {
         game::buy_item_token(&vault, from, m, to, &spl, 1, price)
     };
-    execute(
-        &mut env,
-        &[buy(&vault_tokens, &mint, &treasury_tokens, 5 * TOKEN)],
-    )
-    .await
-    .unwrap();
+    env.execute(&[buy(&vault_tokens, &mint, &treasury_tokens, 5 * TOKEN)])
+        .await
+        .unwrap();
     // From the owner's account, on which the vault is delegate.
     let owner_ata = env.owner_ata;
-    execute(
-        &mut env,
-        &[buy(&owner_ata, &mint, &treasury_tokens, 4 * TOKEN)],
-    )
-    .await
-    .unwrap();
+    env.execute(&[buy(&owner_ata, &mint, &treasury_tokens, 4 * TOKEN)])
+        .await
+        .unwrap();
     assert_eq!(env.balance(&treasury_tokens).await, 9 * TOKEN);
     assert_eq!(
         env.session().await.unwrap().mints[0].allowance.spent,
@@ -259,24 +229,18 @@ async fn token_purchases_are_charged_to_the_mint_caps() {
             &[],
         )
         .await;
-    let r = execute(
-        &mut env,
-        &[buy(&vault_tokens, &mint, &treasury_tokens, 2 * TOKEN)],
-    )
-    .await;
+    let r = env
+        .execute(&[buy(&vault_tokens, &mint, &treasury_tokens, 2 * TOKEN)])
+        .await;
     assert_session_error(r, SessionError::LifetimeCapExceeded);
-    let r = execute(
-        &mut env,
-        &[buy(&vault_tokens, &mint, &treasury_tokens, 7 * TOKEN)],
-    )
-    .await;
+    let r = env
+        .execute(&[buy(&vault_tokens, &mint, &treasury_tokens, 7 * TOKEN)])
+        .await;
     assert_session_error(r, SessionError::PerInstructionCapExceeded);
     // A mint the session has no caps for cannot leave, whatever the program scope allows.
-    let r = execute(
-        &mut env,
-        &[buy(&other_vault_tokens, &other, &other_treasury, TOKEN)],
-    )
-    .await;
+    let r = env
+        .execute(&[buy(&other_vault_tokens, &other, &other_treasury, TOKEN)])
+        .await;
     assert_session_error(r, SessionError::TokenOutflowNotInScope);
     assert_eq!(
         env.snapshot(
@@ -315,18 +279,18 @@ async fn expired_revoked_and_malformed_calls() {
     // Five calls: one more than allowed.
     let calls: Vec<_> = (0..5).map(|_| game::move_player(&vault, 1, 1)).collect();
     assert_session_error(
-        execute(&mut env, &calls).await,
+        env.execute(&calls).await,
         SessionError::InvalidInnerInstruction,
     );
 
     env.set_time(START + 3600).await;
-    let r = execute(&mut env, &[game::create_player(&vault)]).await;
+    let r = env.execute(&[game::create_player(&vault)]).await;
     assert_session_error(r, SessionError::SessionExpired);
     env.set_time(START).await;
     env.send_owner(&[ix::revoke_all_sessions(&owner, &[])])
         .await
         .unwrap();
-    let r = execute(&mut env, &[game::create_player(&vault)]).await;
+    let r = env.execute(&[game::create_player(&vault)]).await;
     assert_session_error(r, SessionError::SessionRevoked);
     assert!(env.account(&game::player(&vault)).await.is_none());
 }
@@ -435,4 +399,104 @@ async fn session_key_signature_is_passed_on_only_when_granted() {
             assert_eq!(env.lamports(&thief).await, 0);
         }
     }
+}
+
+#[tokio::test]
+async fn every_comparison_operator_and_a_one_byte_prefix_hold_at_runtime() {
+    use anchor_lang::Discriminator;
+    let mut env = TestEnv::new().await;
+    let owner = env.owner.pubkey();
+    let vault = pda::vault(&owner).0;
+    env.send_owner(&[ix::deposit_sol(&owner, SOL)])
+        .await
+        .unwrap();
+    // The treasury exists (rent-exempt) before the small purchases land in it.
+    let fund = solana_system_interface::instruction::transfer(&owner, &game::treasury(), SOL);
+    env.send_owner(&[fund]).await.unwrap();
+    // `buy_item` matched by the first byte of its discriminator only; price at offset 10.
+    let buy_prefix = &example_game::instruction::BuyItem::DISCRIMINATOR[..1];
+    let scope = |op| {
+        program(example_game::ID)
+            .instruction(instruction(
+                example_game::instruction::CreatePlayer::DISCRIMINATOR,
+            ))
+            .instruction(instruction(buy_prefix).arg_u64(10, op, 1_000))
+    };
+    let cases = [
+        (CmpOp::Eq, [false, true, false]),
+        (CmpOp::Ne, [true, false, true]),
+        (CmpOp::Lt, [true, false, false]),
+        (CmpOp::Le, [true, true, false]),
+        (CmpOp::Gt, [false, false, true]),
+        (CmpOp::Ge, [false, true, true]),
+    ];
+    let mut spent_total = 0;
+    for (n, (op, expected)) in cases.into_iter().enumerate() {
+        let args = Scope::until(START + 60)
+            .sol(caps(SOL))
+            .program(scope(op))
+            .build(START)
+            .unwrap();
+        env.create_session(args).await.unwrap();
+        if n == 0 {
+            env.execute(&[game::create_player(&vault)]).await.unwrap();
+        }
+        for (price, allowed) in [999u64, 1_000, 1_001].into_iter().zip(expected) {
+            let before = env.lamports(&game::treasury()).await;
+            let r = env.execute(&[game::buy_item(&vault, 1, price)]).await;
+            if allowed {
+                assert_eq!(r, Ok(()), "{op:?} {price}");
+                assert_eq!(env.lamports(&game::treasury()).await, before + price);
+                spent_total += price;
+            } else {
+                assert_session_error(r, SessionError::ArgumentRuleViolated);
+                assert_eq!(env.lamports(&game::treasury()).await, before);
+            }
+        }
+        env.revoke_own_session().await;
+    }
+    // Eq, Ne, Lt, Le, Gt, Ge: the prices each one let through, summed.
+    assert_eq!(spent_total, 1_000 + 2_000 + 999 + 1_999 + 1_001 + 2_001);
+}
+
+#[tokio::test]
+async fn window_caps_bind_execute_and_reopen_in_the_next_window() {
+    let mut env = TestEnv::new().await;
+    let owner = env.owner.pubkey();
+    let vault = pda::vault(&owner).0;
+    env.send_owner(&[ix::deposit_sol(&owner, SOL)])
+        .await
+        .unwrap();
+    let args = Scope::until(START + 3600)
+        .sol(caps(SOL).window(60, 30_000_000))
+        .program(game_scope())
+        .build(START)
+        .unwrap();
+    env.create_session(args).await.unwrap();
+    // The window starts at the aligned minute containing START; stay inside it.
+    let window = START - START.rem_euclid(60);
+    env.execute(&[game::create_player(&vault)]).await.unwrap();
+    let rent = env.lamports(&game::player(&vault)).await;
+    env.execute(&[game::buy_item(&vault, 1, 20_000_000)])
+        .await
+        .unwrap();
+    let before = env.lamports(&vault).await;
+    let r = env.execute(&[game::buy_item(&vault, 2, 10_000_000)]).await;
+    assert_session_error(r, SessionError::WindowCapExceeded);
+    assert_eq!(env.lamports(&vault).await, before);
+    let s = env.session().await.unwrap().sol.unwrap();
+    assert_eq!(
+        (s.window_start, s.window_spent),
+        (window, rent + 20_000_000)
+    );
+    // The next window opens at the next multiple of 60 s.
+    env.set_time(window + 60).await;
+    env.execute(&[game::buy_item(&vault, 2, 10_000_000)])
+        .await
+        .unwrap();
+    let s = env.session().await.unwrap().sol.unwrap();
+    assert_eq!(
+        (s.window_start, s.window_spent, s.spent),
+        (window + 60, 10_000_000, rent + 30_000_000)
+    );
 }

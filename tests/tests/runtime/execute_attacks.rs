@@ -63,8 +63,7 @@ async fn victim() -> Victim {
 
 impl Victim {
     async fn execute(&mut self, calls: &[Instruction]) -> Result<(), TransactionError> {
-        let i = ix::execute(&self.env.key.pubkey(), &self.env.owner.pubkey(), calls);
-        self.env.send_key(&[i]).await
+        self.env.execute(calls).await
     }
 
     /// Everything an attack could change: balances, lamports, token authorities, vault shape.
@@ -305,4 +304,51 @@ async fn adding_an_extension_to_a_vault_token_account_is_refused() {
         (v.env.lamports(&vault).await, v.env.lamports(&account).await),
         before
     );
+}
+
+#[tokio::test]
+async fn tokens_pushed_into_a_watched_account_the_attacker_owns_are_still_charged() {
+    let mut v = victim().await;
+    let (vault, mint, spl) = (v.vault, v.env.mint, anchor_spl::token::ID);
+    let vault_tokens = v.vault_tokens;
+    // The attacker's own token account, with the vault as close authority so that `execute`
+    // watches it: its increase must not offset the vault's loss.
+    let thief = solana_sdk::signature::Keypair::new();
+    let watched = v.env.create_token_account(&mint, &thief.pubkey()).await;
+    let hand_over = anchor_spl::token::spl_token::instruction::set_authority(
+        &spl,
+        &watched,
+        Some(&vault),
+        anchor_spl::token::spl_token::instruction::AuthorityType::CloseAccount,
+        &thief.pubkey(),
+        &[],
+    )
+    .unwrap();
+    let payer = v.env.ctx.payer.insecure_clone();
+    v.env.send(&[hand_over], &[&payer, &thief]).await.unwrap();
+    assert_eq!(
+        v.env.token_account(&watched).await.close_authority,
+        Some(vault).into()
+    );
+    let steal = |amount| {
+        hostile::steal_tokens(
+            &vault,
+            &vault_tokens,
+            &mint,
+            &watched,
+            &spl,
+            amount,
+            DECIMALS,
+        )
+    };
+    // 6 tokens against 5 of caps: refused, although the watched total did not change.
+    let before = v.env.snapshot(&[vault_tokens, watched], &[]).await;
+    let r = v.execute(&[steal(6 * TOKEN)]).await;
+    assert_session_error(r, SessionError::LifetimeCapExceeded);
+    assert_eq!(v.env.snapshot(&[vault_tokens, watched], &[]).await, before);
+    // 5 tokens: charged in full.
+    v.execute(&[steal(5 * TOKEN)]).await.unwrap();
+    assert_eq!(v.env.balance(&watched).await, 5 * TOKEN);
+    let s = v.env.session().await.unwrap();
+    assert_eq!(s.mints[0].allowance.spent, 5 * TOKEN);
 }

@@ -4,9 +4,13 @@
 mod close_session;
 mod create_session;
 mod duplicates_and_limits;
+mod events;
 mod execute;
+mod execute_accounting;
 mod execute_attacks;
 mod golden;
+mod heap;
+mod policy_edges;
 mod revoke;
 mod sizes;
 mod substitution;

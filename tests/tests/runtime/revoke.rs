@@ -111,10 +111,16 @@ async fn revoke_all_kills_every_session_and_new_ones_work() {
     i.accounts[1].pubkey = pda::wallet(&owner).0;
     assert_session_error(env.send(&[i], &[&stranger]).await, SessionError::NotOwner);
 
-    env.send_owner(&[ix::revoke_all_sessions(&owner, &[])])
-        .await
-        .unwrap();
+    // Revoke everything: the nonce, and the vault's delegation on the owner's account.
+    let owner_ata = env.owner_ata;
+    env.send_owner(&[ix::revoke_all_sessions(
+        &owner,
+        &[(owner_ata, anchor_spl::token::ID)],
+    )])
+    .await
+    .unwrap();
     assert_eq!(env.wallet_of(&owner).await.unwrap().nonce, 1);
+    assert_eq!(env.token_account(&owner_ata).await.delegated_amount, 0);
     let before = env
         .snapshot(
             &[env.owner_ata, env.recipient_ata],
@@ -139,11 +145,25 @@ async fn revoke_all_kills_every_session_and_new_ones_work() {
     );
 
     // The stale session can be closed by anyone; a new session under the new nonce works.
+    let session = pda::session(&owner, &key).0;
+    let rent = env.lamports(&session).await;
+    let (owner_before, stranger_before) = (
+        env.lamports(&owner).await,
+        env.lamports(&stranger.pubkey()).await,
+    );
     env.send(&[ix::close_session(&owner, &key, &owner)], &[&stranger])
         .await
         .unwrap();
+    assert!(rent > 0 && env.account(&session).await.is_none());
+    assert_eq!(env.lamports(&owner).await, owner_before + rent);
+    assert_eq!(
+        env.lamports(&stranger.pubkey()).await,
+        stranger_before - 5_000
+    );
+    // The new session approves its own delegation: the old one was revoked with the rest.
     let args = Scope::until(START + 3600)
         .mint(env.mint, caps(5 * TOKEN))
+        .delegate(5 * TOKEN)
         .build(START)
         .unwrap();
     env.create_session(args).await.unwrap();

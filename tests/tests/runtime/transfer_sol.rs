@@ -9,22 +9,15 @@ use session_keys_tests::{
 };
 use solana_sdk::{pubkey::Pubkey, signer::Signer};
 
+/// 5 SOL in the vault; 1 SOL lifetime, 0.5 per instruction, 0.75 per hour.
 async fn env_sol() -> (TestEnv, Pubkey) {
-    let mut env = TestEnv::new().await;
-    let owner = env.owner.pubkey();
-    env.send_owner(&[ix::deposit_sol(&owner, 5 * SOL)])
-        .await
-        .unwrap();
-    let args = Scope::until(START + 7200)
-        .sol(
-            caps(SOL)
-                .per_instruction(SOL / 2)
-                .window(3600, SOL / 2 + SOL / 4),
-        )
-        .build(START)
-        .unwrap();
-    env.create_session(args).await.unwrap();
-    (env, pda::vault(&owner).0)
+    TestEnv::with_sol_session(
+        5 * SOL,
+        caps(SOL)
+            .per_instruction(SOL / 2)
+            .window(3600, SOL / 2 + SOL / 4),
+    )
+    .await
 }
 
 #[tokio::test]

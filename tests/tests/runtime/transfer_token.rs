@@ -7,7 +7,6 @@ use session_keys_tests::{
         ix::{self, TokenTransfer},
         pda,
         scope::{caps, CapsExt, Scope},
-        CapsArgs,
     },
     *,
 };
@@ -17,26 +16,6 @@ use solana_sdk::{pubkey::Pubkey, signature::Keypair, signer::Signer};
 const TOKEN_MINT_MISMATCH: u32 = 3;
 const TOKEN_DECIMALS_MISMATCH: u32 = 18;
 
-/// A session on the default mint with `c`, the vault approved for 1,000 tokens.
-async fn env_with(c: CapsArgs) -> TestEnv {
-    let mut env = TestEnv::new().await;
-    let args = Scope::until(START + 3600)
-        .mint(env.mint, c)
-        .delegate(1_000 * TOKEN)
-        .build(START)
-        .unwrap();
-    env.create_session(args).await.unwrap();
-    env
-}
-
-async fn send_transfer(
-    env: &mut TestEnv,
-    amount: u64,
-) -> Result<(), solana_sdk::transaction::TransactionError> {
-    let ixn = env.transfer_ix(amount).await;
-    env.send_key(&[ixn]).await
-}
-
 async fn balances(env: &mut TestEnv) -> Vec<u64> {
     let (a, b) = (env.owner_ata, env.recipient_ata);
     let vault = pda::vault(&env.owner.pubkey()).0;
@@ -45,13 +24,14 @@ async fn balances(env: &mut TestEnv) -> Vec<u64> {
 
 #[tokio::test]
 async fn moves_tokens_and_counts() {
-    let mut env = env_with(
+    let mut env = TestEnv::with_token_session(
         caps(50 * TOKEN)
             .per_instruction(20 * TOKEN)
             .window(60, 30 * TOKEN),
+        1_000 * TOKEN,
     )
     .await;
-    send_transfer(&mut env, 7 * TOKEN).await.unwrap();
+    env.send_transfer(7 * TOKEN).await.unwrap();
     assert_eq!(env.balance(&env.owner_ata.clone()).await, 993 * TOKEN);
     assert_eq!(env.balance(&env.recipient_ata.clone()).await, 7 * TOKEN);
     let ata = env.token_account(&env.owner_ata.clone()).await;
@@ -124,33 +104,33 @@ async fn spends_from_a_vault_owned_account() {
 
 #[tokio::test]
 async fn per_instruction_cap() {
-    let mut env = env_with(caps(50 * TOKEN).per_instruction(20 * TOKEN)).await;
+    let mut env =
+        TestEnv::with_token_session(caps(50 * TOKEN).per_instruction(20 * TOKEN), 1_000 * TOKEN)
+            .await;
     let before = balances(&mut env).await;
-    let r = send_transfer(&mut env, 20 * TOKEN + 1).await;
+    let r = env.send_transfer(20 * TOKEN + 1).await;
     assert_session_error(r, SessionError::PerInstructionCapExceeded);
     assert_eq!(balances(&mut env).await, before);
     assert_eq!(env.session().await.unwrap().uses, 0);
-    send_transfer(&mut env, 20 * TOKEN).await.unwrap();
+    env.send_transfer(20 * TOKEN).await.unwrap();
 }
 
 #[tokio::test]
 async fn window_cap_then_rollover_at_the_exact_boundary() {
     // The 60 s window containing START is [w, w + 60).
     let w = START - START % 60;
-    let mut env = env_with(caps(50 * TOKEN).window(60, 10 * TOKEN)).await;
+    let mut env =
+        TestEnv::with_token_session(caps(50 * TOKEN).window(60, 10 * TOKEN), 1_000 * TOKEN).await;
     env.set_time(w + 1).await;
-    send_transfer(&mut env, 6 * TOKEN).await.unwrap();
+    env.send_transfer(6 * TOKEN).await.unwrap();
     env.set_time(w + 59).await;
-    send_transfer(&mut env, 4 * TOKEN).await.unwrap();
+    env.send_transfer(4 * TOKEN).await.unwrap();
     let before = balances(&mut env).await;
-    assert_session_error(
-        send_transfer(&mut env, 1).await,
-        SessionError::WindowCapExceeded,
-    );
+    assert_session_error(env.send_transfer(1).await, SessionError::WindowCapExceeded);
     assert_eq!(balances(&mut env).await, before);
 
     env.set_time(w + 60).await;
-    send_transfer(&mut env, 10 * TOKEN).await.unwrap();
+    env.send_transfer(10 * TOKEN).await.unwrap();
     let a = env.session().await.unwrap().mints[0].allowance;
     assert_eq!(
         (a.window_start, a.window_spent, a.spent),
@@ -161,14 +141,12 @@ async fn window_cap_then_rollover_at_the_exact_boundary() {
 #[tokio::test]
 async fn clock_going_backwards_does_not_reopen_a_window() {
     let w = START - START % 60;
-    let mut env = env_with(caps(50 * TOKEN).window(60, 10 * TOKEN)).await;
+    let mut env =
+        TestEnv::with_token_session(caps(50 * TOKEN).window(60, 10 * TOKEN), 1_000 * TOKEN).await;
     env.set_time(w + 60).await;
-    send_transfer(&mut env, 10 * TOKEN).await.unwrap();
+    env.send_transfer(10 * TOKEN).await.unwrap();
     env.set_time(w + 30).await;
-    assert_session_error(
-        send_transfer(&mut env, 1).await,
-        SessionError::WindowCapExceeded,
-    );
+    assert_session_error(env.send_transfer(1).await, SessionError::WindowCapExceeded);
 }
 
 /// Per-tx, window and lifetime caps hit in each order.
@@ -209,12 +187,12 @@ async fn caps_hit_in_every_order() {
         ],
     ];
     for steps in orders {
-        let mut env = env_with(c).await;
+        let mut env = TestEnv::with_token_session(c, 1_000 * TOKEN).await;
         let mut spent = 0;
         for &(t, amount, expected) in steps {
             env.set_time(w + t).await;
             let before = balances(&mut env).await;
-            let r = send_transfer(&mut env, amount).await;
+            let r = env.send_transfer(amount).await;
             match expected {
                 None => {
                     r.unwrap();
@@ -233,15 +211,12 @@ async fn caps_hit_in_every_order() {
 
 #[tokio::test]
 async fn expiry_to_the_exact_second() {
-    let mut env = env_with(caps(50 * TOKEN)).await;
+    let mut env = TestEnv::with_token_session(caps(50 * TOKEN), 1_000 * TOKEN).await;
     env.set_time(START + 3599).await;
-    send_transfer(&mut env, TOKEN).await.unwrap();
+    env.send_transfer(TOKEN).await.unwrap();
     env.set_time(START + 3600).await;
     let before = balances(&mut env).await;
-    assert_session_error(
-        send_transfer(&mut env, TOKEN).await,
-        SessionError::SessionExpired,
-    );
+    assert_session_error(env.send_transfer(TOKEN).await, SessionError::SessionExpired);
     assert_eq!(balances(&mut env).await, before);
 }
 
@@ -255,21 +230,18 @@ async fn uses_are_limited() {
         .build(START)
         .unwrap();
     env.create_session(args).await.unwrap();
-    send_transfer(&mut env, 1).await.unwrap();
-    send_transfer(&mut env, 1).await.unwrap();
+    env.send_transfer(1).await.unwrap();
+    env.send_transfer(1).await.unwrap();
     let before = balances(&mut env).await;
-    assert_session_error(
-        send_transfer(&mut env, 1).await,
-        SessionError::UsesExhausted,
-    );
+    assert_session_error(env.send_transfer(1).await, SessionError::UsesExhausted);
     assert_eq!(balances(&mut env).await, before);
     assert_eq!(env.session().await.unwrap().uses, 2);
 }
 
 #[tokio::test]
 async fn zero_amount_is_refused() {
-    let mut env = env_with(caps(50 * TOKEN)).await;
-    assert_session_error(send_transfer(&mut env, 0).await, SessionError::ZeroAmount);
+    let mut env = TestEnv::with_token_session(caps(50 * TOKEN), 1_000 * TOKEN).await;
+    assert_session_error(env.send_transfer(0).await, SessionError::ZeroAmount);
 }
 
 #[tokio::test]
@@ -296,7 +268,7 @@ async fn destination_allow_list() {
     }
     let before = balances(&mut env).await;
     assert_session_error(
-        send_transfer(&mut env, TOKEN).await,
+        env.send_transfer(TOKEN).await,
         SessionError::DestinationNotAllowed,
     );
     assert_eq!(balances(&mut env).await, before);
@@ -304,7 +276,7 @@ async fn destination_allow_list() {
 
 #[tokio::test]
 async fn mint_not_in_scope() {
-    let mut env = env_with(caps(50 * TOKEN)).await;
+    let mut env = TestEnv::with_token_session(caps(50 * TOKEN), 1_000 * TOKEN).await;
     let owner = env.owner.pubkey();
     let other = env.create_mint(&anchor_spl::token::ID).await;
     let from = env.create_token_account(&other, &owner).await;
@@ -320,7 +292,7 @@ async fn mint_not_in_scope() {
 
 #[tokio::test]
 async fn fake_mint_token_program_and_decimals() {
-    let mut env = env_with(caps(50 * TOKEN)).await;
+    let mut env = TestEnv::with_token_session(caps(50 * TOKEN), 1_000 * TOKEN).await;
     let (owner, key) = (env.owner.pubkey(), env.key.pubkey());
     let before = balances(&mut env).await;
 
@@ -409,7 +381,7 @@ async fn fake_mint_token_program_and_decimals() {
 /// Owner A's session key against owner B's session, wallet, vault and token account.
 #[tokio::test]
 async fn cross_owner_substitution() {
-    let mut env = env_with(caps(50 * TOKEN)).await;
+    let mut env = TestEnv::with_token_session(caps(50 * TOKEN), 1_000 * TOKEN).await;
     let (a, key_a) = (env.owner.pubkey(), env.key.pubkey());
     let mint = env.mint;
     // Owner B with their own session key, session and delegated token account.
@@ -489,7 +461,7 @@ async fn a_missing_or_small_delegation_gets_a_named_error() {
     let before = balances(&mut env).await;
     // The delegated amount is a second, independent limit: named before the token program
     // would answer with its bare `InsufficientFunds`.
-    let r = send_transfer(&mut env, 2 * TOKEN).await;
+    let r = env.send_transfer(2 * TOKEN).await;
     assert_session_error(r, SessionError::DelegationTooSmall);
     assert_eq!(balances(&mut env).await, before);
 
@@ -498,7 +470,7 @@ async fn a_missing_or_small_delegation_gets_a_named_error() {
     let revoke =
         spl_token::instruction::revoke(&spl_token::ID, &env.owner_ata, &owner, &[]).unwrap();
     env.send_owner(&[revoke]).await.unwrap();
-    let r = send_transfer(&mut env, TOKEN).await;
+    let r = env.send_transfer(TOKEN).await;
     assert_session_error(r, SessionError::DelegationMissing);
     assert_eq!(balances(&mut env).await, before);
     let s = env.session().await.unwrap();

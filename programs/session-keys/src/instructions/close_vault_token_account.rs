@@ -1,3 +1,4 @@
+use crate::emit;
 use crate::{errors::SessionError, events::VaultTokenAccountClosed, state::Wallet};
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{self, CloseAccount, TokenAccount, TokenInterface};

@@ -1,3 +1,4 @@
+use crate::emit;
 use crate::{
     constants::*,
     errors::SessionError,

@@ -1,3 +1,4 @@
+use crate::emit;
 use crate::{constants::VAULT_SEED, errors::SessionError, events::SolDeposited};
 use anchor_lang::{prelude::*, system_program};
 

@@ -1,3 +1,4 @@
+use crate::emit;
 use crate::{
     constants::{MAX_CALLS, MAX_EXECUTE_ACCOUNTS},
     errors::SessionError,

@@ -1,3 +1,4 @@
+use crate::emit;
 use crate::{errors::SessionError, events::AllSessionsRevoked, policy::TokenState, state::Wallet};
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{self, Revoke};
@@ -53,7 +54,10 @@ impl<'info> RevokeAllSessions<'info> {
     /// Increments the nonce, then revokes the vault's delegation on the given accounts.
     pub fn handler(ctx: Context<'info, Self>) -> Result<()> {
         let pairs = ctx.remaining_accounts;
-        require!(pairs.len().is_multiple_of(2), SessionError::MissingDelegateAccounts);
+        require!(
+            pairs.len().is_multiple_of(2),
+            SessionError::MissingDelegateAccounts
+        );
         let a = ctx.accounts;
         let vault = a.wallet.vault()?;
         let mut revoked = Vec::with_capacity(pairs.len() / 2);

@@ -1,3 +1,4 @@
+use crate::emit;
 use crate::{
     errors::SessionError, events::SolTransferred, instructions::session_signed::*, policy,
     policy::Asset, vault_cpi,

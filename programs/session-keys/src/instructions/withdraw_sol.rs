@@ -1,3 +1,4 @@
+use crate::emit;
 use crate::{errors::SessionError, events::SolWithdrawn, state::Wallet, vault_cpi};
 use anchor_lang::prelude::*;
 

@@ -1,3 +1,4 @@
+use crate::emit;
 use crate::{errors::SessionError, events::TokenWithdrawn, state::Wallet, vault_cpi};
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{TokenAccount, TokenInterface};

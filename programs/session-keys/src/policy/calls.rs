@@ -351,6 +351,11 @@ mod tests {
             anchor_lang::system_program::ID,
             anchor_spl::token::ID,
             anchor_spl::token_2022::ID,
+            pubkey!("ATokenGPvbdGVxr1b2hvZbsiqW5xWH25efTNsLJA8knL"),
+            pubkey!("BPFLoader1111111111111111111111111111111111"),
+            pubkey!("BPFLoader2111111111111111111111111111111111"),
+            pubkey!("BPFLoaderUpgradeab1e11111111111111111111111"),
+            pubkey!("LoaderV411111111111111111111111111111111111"),
         ] {
             let scopes = [ProgramScope {
                 program_id: p,

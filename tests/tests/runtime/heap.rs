@@ -1,0 +1,769 @@
+//! Heap: what every instruction would allocate on its 32 KiB SBF bump heap, measured by the
+//! counting allocator of `session_keys_tests::heap` (the program's own allocations, syscalls
+//! and CPIs excluded) plus the SBF entrypoint's allocations by formula, in a typical and a
+//! worst case each. Worst cases are the largest a single transaction (1,232 bytes, legacy or
+//! v0 with an address lookup table) carries within the limits of `constants.rs`.
+//!
+//! Each test prints its table (`cargo test -p session-keys-tests --test runtime heap --
+//! --nocapture`) and asserts every total within [`HEAP_BUDGET`].
+use anchor_lang::{prelude::Pubkey, Discriminator};
+use session_keys::{
+    constants::{MAX_ARG_RULES, MAX_INSTRUCTION_RULES, MAX_LABEL_LEN, MAX_MINTS, MAX_PROGRAMS},
+    instructions::CreateSessionArgs,
+    policy::{ArgKind, ArgRule, CmpOp},
+};
+use session_keys_tests::{
+    client::{
+        ix, pda,
+        scope::{caps, instruction, program, CapsExt, ProgramScopeExt, Scope},
+    },
+    heap::{HeapRecord, HEAP_BUDGET},
+    targets::{game, hostile},
+    *,
+};
+use solana_sdk::{
+    account::Account,
+    hash::Hash,
+    instruction::Instruction,
+    message::{v0, AddressLookupTableAccount, VersionedMessage},
+    signature::Keypair,
+    signer::Signer,
+    transaction::VersionedTransaction,
+};
+
+/// Largest transaction a validator accepts (`PACKET_DATA_SIZE`).
+const TX_LIMIT: usize = 1232;
+/// Most account keys one transaction may lock on mainnet today (the runtime's default
+/// `transaction_account_lock_limit`; program-test's bank, with every feature on, allows 128).
+const ACCOUNT_LOCKS: usize = 64;
+/// Most accounts one instruction may reference (`MAX_ACCOUNTS_PER_INSTRUCTION`).
+const MAX_INSTRUCTION_ACCOUNTS: usize = 255;
+/// Inner calls of one `execute` (`constants::MAX_CALLS`).
+const CALLS: usize = session_keys::constants::MAX_CALLS as usize;
+
+/// One measured case.
+struct Row {
+    instruction: &'static str,
+    case: String,
+    record: HeapRecord,
+    tx_bytes: usize,
+    /// The case is a transaction the program must refuse (its heap still counts).
+    refused: bool,
+}
+
+/// The table, in markdown.
+fn table(rows: &[Row]) -> String {
+    let mut s = String::from(
+        "| instruction | case | tx bytes | account refs / distinct | program heap | entrypoint | total |\n\
+         |---|---|---:|---:|---:|---:|---:|\n",
+    );
+    for r in rows {
+        s += &format!(
+            "| {} | {} | {} | {} / {} | {} | {} | {} |\n",
+            r.instruction,
+            r.case,
+            r.tx_bytes,
+            r.record.account_refs,
+            r.record.distinct_accounts,
+            r.record.program_bytes,
+            r.record.entrypoint_bytes,
+            r.record.total()
+        );
+    }
+    s
+}
+
+/// Prints the table, then asserts that every case succeeded and fits the heap.
+#[track_caller]
+fn report(title: &str, rows: &[Row]) {
+    println!("\n### {title}\n\n{}", table(rows));
+    for r in rows {
+        assert_eq!(
+            r.record.succeeded, !r.refused,
+            "{} ({}): outcome",
+            r.instruction, r.case
+        );
+        assert!(r.tx_bytes <= TX_LIMIT, "{} ({})", r.instruction, r.case);
+        assert!(
+            r.record.total() <= HEAP_BUDGET,
+            "{} ({}): {} heap bytes, over the {HEAP_BUDGET} a program can allocate",
+            r.instruction,
+            r.case,
+            r.record.total()
+        );
+    }
+}
+
+/// Wire size of a transaction: signature count, signatures, message.
+fn tx_bytes(tx: &VersionedTransaction) -> usize {
+    1 + 64 * tx.signatures.len() + tx.message.serialize().len()
+}
+
+/// Sends `tx` (whose top-level instructions are `ixs`, exactly one of session-keys) and returns
+/// its row.
+async fn measure(
+    env: &mut TestEnv,
+    name: &'static str,
+    case: &str,
+    tx: VersionedTransaction,
+    ixs: &[Instruction],
+) -> Row {
+    measure_expecting(env, name, case, tx, ixs, Ok(())).await
+}
+
+/// [`measure`], for a transaction whose outcome is `expected`.
+async fn measure_expecting(
+    env: &mut TestEnv,
+    name: &'static str,
+    case: &str,
+    tx: VersionedTransaction,
+    ixs: &[Instruction],
+    expected: Result<(), solana_sdk::transaction::TransactionError>,
+) -> Row {
+    let bytes = tx_bytes(&tx);
+    let refused = expected.is_err();
+    let (result, mut records) = env.send_measured(tx, ixs).await;
+    assert_eq!(result, expected, "{name} ({case})");
+    assert_eq!(
+        records.len(),
+        1,
+        "{name} ({case}): one session-keys invocation"
+    );
+    Row {
+        instruction: name,
+        case: case.to_string(),
+        record: records.remove(0),
+        tx_bytes: bytes,
+        refused,
+    }
+}
+
+/// Measures `i` alone in a legacy transaction paid by the first signer.
+async fn legacy_case(
+    env: &mut TestEnv,
+    name: &'static str,
+    case: &str,
+    i: Instruction,
+    signers: &[&Keypair],
+) -> Row {
+    let tx = env
+        .legacy_transaction(std::slice::from_ref(&i), signers)
+        .await
+        .into();
+    measure(env, name, case, tx, &[i]).await
+}
+
+/// Writes an address lookup table holding `addresses` (extended in slot 0, so active now).
+async fn lookup_table(env: &mut TestEnv, addresses: Vec<Pubkey>) -> AddressLookupTableAccount {
+    const PROGRAM: Pubkey = solana_sdk::pubkey!("AddressLookupTab1e1111111111111111111111111");
+    assert!(addresses.len() <= 256);
+    // `LookupTableMeta` (56 bytes): state tag 1 (lookup table), deactivation slot u64::MAX,
+    // last extended slot 0, start index 0, no authority, padding; then the addresses.
+    let mut data = vec![0u8; 56];
+    data[0..4].copy_from_slice(&1u32.to_le_bytes());
+    data[4..12].copy_from_slice(&u64::MAX.to_le_bytes());
+    for a in &addresses {
+        data.extend_from_slice(a.as_ref());
+    }
+    let key = Pubkey::new_unique();
+    let rent = env.ctx.banks_client.get_rent().await.unwrap();
+    let account = Account {
+        lamports: rent.minimum_balance(data.len()),
+        data,
+        owner: PROGRAM,
+        executable: false,
+        rent_epoch: 0,
+    };
+    env.ctx.set_account(&key, &account.into());
+    if env.clock().await.slot == 0 {
+        env.ctx.warp_to_slot(2).unwrap();
+    }
+    AddressLookupTableAccount { key, addresses }
+}
+
+/// A v0 transaction of `ixs` paid by `signers[0]`, every other key looked up in `table`.
+fn v0_tx(
+    ixs: &[Instruction],
+    signers: &[&Keypair],
+    table: &AddressLookupTableAccount,
+    blockhash: Hash,
+) -> VersionedTransaction {
+    let message = v0::Message::try_compile(
+        &signers[0].pubkey(),
+        ixs,
+        std::slice::from_ref(table),
+        blockhash,
+    )
+    .unwrap();
+    VersionedTransaction::try_new(VersionedMessage::V0(message), signers).unwrap()
+}
+
+/// Every non-signer key of `ixs` but the top-level program ids: what a lookup table can hold.
+fn lookup_keys(ixs: &[Instruction]) -> Vec<Pubkey> {
+    let programs: Vec<Pubkey> = ixs.iter().map(|i| i.program_id).collect();
+    let mut keys: Vec<Pubkey> = Vec::new();
+    for m in ixs.iter().flat_map(|i| &i.accounts) {
+        if !m.is_signer && !programs.contains(&m.pubkey) && !keys.contains(&m.pubkey) {
+            keys.push(m.pubkey);
+        }
+    }
+    keys
+}
+
+/// The mints of the biggest session: three new ones, then the default mint (last, so that
+/// `transfer_token` scans the whole list).
+async fn four_mints(env: &mut TestEnv) -> Vec<Pubkey> {
+    let mut mints = Vec::new();
+    for _ in 1..MAX_MINTS {
+        mints.push(env.create_mint(&anchor_spl::token::ID).await);
+    }
+    mints.push(env.mint);
+    mints
+}
+
+/// The biggest grant one `create_session` transaction can carry (v0, every key but the
+/// owner's looked up): SOL caps, [`MAX_MINTS`] windowed mints (the vault approved on the
+/// owner's account of the last one), a label of [`MAX_LABEL_LEN`] bytes, a use limit, and
+/// [`MAX_PROGRAMS`] programs (the hostile target first, its first rule allowing
+/// `steal_tokens`), filled with as many instruction rules and then one-byte argument rules
+/// (the most heap per transaction byte) as fit. Returns the arguments and the create
+/// instruction's transaction.
+async fn biggest_session(
+    env: &mut TestEnv,
+    key: &Keypair,
+    mints: &[Pubkey],
+) -> (CreateSessionArgs, VersionedTransaction, Instruction) {
+    let owner = env.owner.insecure_clone();
+    let mut scope = Scope::until(START + 3600)
+        .sol(caps(10 * SOL).window(3600, SOL))
+        .max_uses(1_000)
+        .label(&"L".repeat(usize::from(MAX_LABEL_LEN)))
+        .delegate(100 * TOKEN);
+    for m in mints {
+        scope = scope.mint(*m, caps(1_000 * TOKEN).window(60, 100 * TOKEN));
+    }
+    scope = scope.program(program(hostile_target::ID).instruction(instruction(
+        hostile_target::instruction::StealTokens::DISCRIMINATOR,
+    )));
+    scope = scope.program(program(example_game::ID));
+    for _ in 2..MAX_PROGRAMS {
+        scope = scope.program(program(Pubkey::new_unique()));
+    }
+    let mut args = scope.build(START).unwrap();
+    let delegate = Some(ix::DelegateFrom {
+        token_account: env.owner_ata,
+        token_program: anchor_spl::token::ID,
+    });
+    let blockhash = env.ctx.last_blockhash;
+    let build = |args: &CreateSessionArgs| {
+        ix::create_session(
+            &owner.pubkey(),
+            &owner.pubkey(),
+            &key.pubkey(),
+            args.clone(),
+            delegate,
+        )
+    };
+    let table = lookup_table(env, lookup_keys(&[build(&args)])).await;
+    let fits = |args: &CreateSessionArgs| {
+        args.check(START).is_ok()
+            && tx_bytes(&v0_tx(&[build(args)], &[&owner], &table, blockhash)) <= TX_LIMIT
+    };
+    // Instruction rules, round-robin over the programs, as many as fit.
+    let mut n = 0u8;
+    'rules: loop {
+        let mut added = false;
+        for p in 0..args.programs.len() {
+            if args.programs[p].instructions.len() >= usize::from(MAX_INSTRUCTION_RULES) {
+                continue;
+            }
+            let mut next = args.clone();
+            n += 1;
+            next.programs[p]
+                .instructions
+                .push(instruction(&[0xEE, n, 0, 0, 0, 0, 0, 1]));
+            if !fits(&next) {
+                break 'rules;
+            }
+            args = next;
+            added = true;
+        }
+        if !added {
+            break;
+        }
+    }
+    // One-byte argument rules on every rule but the one the hostile calls match.
+    'args: loop {
+        let mut added = false;
+        for p in 0..args.programs.len() {
+            for r in 0..args.programs[p].instructions.len() {
+                let rule = &args.programs[p].instructions[r];
+                if (p == 0 && r == 0) || rule.args.len() >= usize::from(MAX_ARG_RULES) {
+                    continue;
+                }
+                let mut next = args.clone();
+                next.programs[p].instructions[r].args.push(ArgRule {
+                    offset: 8,
+                    kind: ArgKind::U8,
+                    op: CmpOp::Le,
+                    value: vec![200],
+                });
+                if !fits(&next) {
+                    break 'args;
+                }
+                args = next;
+                added = true;
+            }
+        }
+        if !added {
+            break;
+        }
+    }
+    let create = build(&args);
+    let tx = v0_tx(std::slice::from_ref(&create), &[&owner], &table, blockhash);
+    (args, tx, create)
+}
+
+/// Typical and worst case of every instruction but `execute`'s worst cases.
+#[tokio::test]
+async fn every_instruction_fits_the_heap() {
+    let mut env = TestEnv::new().await;
+    let owner = env.owner.insecure_clone();
+    let key = env.key.insecure_clone();
+    let (o, k) = (owner.pubkey(), key.pubkey());
+    let vault = pda::vault(&o).0;
+    let mut rows = Vec::new();
+
+    // deposit_sol / withdraw_sol (after create_session made the wallet): fixed size.
+    let i = ix::deposit_sol(&o, 10 * SOL);
+    rows.push(
+        legacy_case(
+            &mut env,
+            "deposit_sol",
+            "only case (fixed size)",
+            i,
+            &[&owner],
+        )
+        .await,
+    );
+
+    // create_session: one windowed mint with a delegate approval, and the biggest grant.
+    let args = Scope::until(START + 3600)
+        .mint(env.mint, caps(100 * TOKEN).window(3600, 10 * TOKEN))
+        .delegate(100 * TOKEN)
+        .label("Dungeon Quest")
+        .build(START)
+        .unwrap();
+    let delegate = Some(ix::DelegateFrom {
+        token_account: env.owner_ata,
+        token_program: anchor_spl::token::ID,
+    });
+    let i = ix::create_session(&o, &o, &k, args, delegate);
+    rows.push(
+        legacy_case(
+            &mut env,
+            "create_session",
+            "1 mint + delegate",
+            i,
+            &[&owner],
+        )
+        .await,
+    );
+    let i = ix::withdraw_sol(&o, &Pubkey::new_unique(), SOL);
+    rows.push(
+        legacy_case(
+            &mut env,
+            "withdraw_sol",
+            "only case (fixed size)",
+            i,
+            &[&owner],
+        )
+        .await,
+    );
+
+    let mints = four_mints(&mut env).await;
+    let big = Keypair::new();
+    let (args, tx, create) = biggest_session(&mut env, &big, &mints).await;
+    let case = format!(
+        "biggest grant (v0 + lookup table): {} mints, SOL, {} programs, {} rules, {} arg rules, {}-byte session",
+        args.mints.len(),
+        args.programs.len(),
+        args.programs.iter().map(|p| p.instructions.len()).sum::<usize>(),
+        args.programs
+            .iter()
+            .flat_map(|p| &p.instructions)
+            .map(|r| r.args.len())
+            .sum::<usize>(),
+        args.space()
+    );
+    rows.push(measure(&mut env, "create_session", &case, tx, &[create]).await);
+
+    // transfer_token / transfer_sol: on the small session, and on the biggest one (its mint
+    // last in the list).
+    let t = env.transfer_ix(TOKEN).await;
+    rows.push(legacy_case(&mut env, "transfer_token", "1-mint session", t, &[&key]).await);
+    let (from, mint, to) = (env.owner_ata, env.mint, env.recipient_ata);
+    let accounts = env.transfer_accounts(&from, &mint, &to).await;
+    let t = ix::transfer_token(&big.pubkey(), &o, accounts, TOKEN, DECIMALS);
+    env.send_owner(&[solana_system_interface::instruction::transfer(
+        &o,
+        &big.pubkey(),
+        SOL,
+    )])
+    .await
+    .unwrap();
+    rows.push(
+        legacy_case(
+            &mut env,
+            "transfer_token",
+            "biggest session, 4th mint",
+            t,
+            &[&big],
+        )
+        .await,
+    );
+
+    let small_sol = Keypair::new();
+    let args = Scope::until(START + 3600)
+        .sol(caps(SOL).window(3600, SOL / 2))
+        .build(START)
+        .unwrap();
+    env.send_owner(&[ix::create_session(&o, &o, &small_sol.pubkey(), args, None)])
+        .await
+        .unwrap();
+    env.send_owner(&[solana_system_interface::instruction::transfer(
+        &o,
+        &small_sol.pubkey(),
+        SOL,
+    )])
+    .await
+    .unwrap();
+    let t = ix::transfer_sol(&small_sol.pubkey(), &o, &Pubkey::new_unique(), SOL / 10);
+    rows.push(
+        legacy_case(
+            &mut env,
+            "transfer_sol",
+            "SOL-only session",
+            t,
+            &[&small_sol],
+        )
+        .await,
+    );
+    let t = ix::transfer_sol(&big.pubkey(), &o, &Pubkey::new_unique(), SOL / 10);
+    rows.push(legacy_case(&mut env, "transfer_sol", "biggest session", t, &[&big]).await);
+
+    // withdraw_token / close_vault_token_account: SPL Token and Token-2022 accounts.
+    for (program, label) in [
+        (anchor_spl::token::ID, "SPL Token"),
+        (anchor_spl::token_2022::ID, "Token-2022"),
+    ] {
+        let m = env.create_mint(&program).await;
+        let vault_tokens = env.create_token_account(&m, &vault).await;
+        let owner_tokens = env.create_token_account(&m, &o).await;
+        env.mint_to(&m, &vault_tokens, 5 * TOKEN).await;
+        let accounts = env
+            .transfer_accounts(&vault_tokens, &m, &owner_tokens)
+            .await;
+        let i = ix::withdraw_token(&o, accounts, 5 * TOKEN, DECIMALS);
+        rows.push(legacy_case(&mut env, "withdraw_token", label, i, &[&owner]).await);
+        let i = ix::close_vault_token_account(&o, &vault_tokens, &o, &program);
+        rows.push(legacy_case(&mut env, "close_vault_token_account", label, i, &[&owner]).await);
+    }
+
+    // revoke_session: the small SOL session (by its key) and the biggest one (by the owner).
+    let i = ix::revoke_session(&small_sol.pubkey(), &o, &small_sol.pubkey(), &o);
+    rows.push(
+        legacy_case(
+            &mut env,
+            "revoke_session",
+            "SOL-only session",
+            i,
+            &[&small_sol],
+        )
+        .await,
+    );
+    let i = ix::revoke_session(&o, &o, &big.pubkey(), &o);
+    rows.push(legacy_case(&mut env, "revoke_session", "biggest session", i, &[&owner]).await);
+
+    // close_session: expired sessions, small and biggest.
+    let big2 = Keypair::new();
+    let (_, tx, create) = biggest_session(&mut env, &big2, &mints).await;
+    let (r, _) = env.send_measured(tx, &[create]).await;
+    r.unwrap();
+    env.set_time(START + 3600).await;
+    let i = ix::close_session(&o, &k, &o);
+    rows.push(
+        legacy_case(
+            &mut env,
+            "close_session",
+            "expired 1-mint session",
+            i,
+            &[&owner],
+        )
+        .await,
+    );
+    let i = ix::close_session(&o, &big2.pubkey(), &o);
+    rows.push(
+        legacy_case(
+            &mut env,
+            "close_session",
+            "expired biggest session",
+            i,
+            &[&owner],
+        )
+        .await,
+    );
+
+    // revoke_all_sessions: no token accounts, then as many delegated ones as fit.
+    let i = ix::revoke_all_sessions(&o, &[]);
+    rows.push(
+        legacy_case(
+            &mut env,
+            "revoke_all_sessions",
+            "no token accounts",
+            i,
+            &[&owner],
+        )
+        .await,
+    );
+    let (mint, spl, vault) = (env.mint, anchor_spl::token::ID, pda::vault(&o).0);
+    let mut pairs = Vec::new();
+    loop {
+        let account = env.create_token_account(&mint, &o).await;
+        let mut candidate = pairs.clone();
+        candidate.push((account, spl));
+        let i = ix::revoke_all_sessions(&o, &candidate);
+        let tx: VersionedTransaction = env
+            .legacy_transaction(std::slice::from_ref(&i), &[&owner])
+            .await
+            .into();
+        if tx_bytes(&tx) > TX_LIMIT {
+            break;
+        }
+        let approve =
+            anchor_spl::token::spl_token::instruction::approve(&spl, &account, &vault, &o, &[], 1)
+                .unwrap();
+        env.send_owner(&[approve]).await.unwrap();
+        pairs = candidate;
+    }
+    let case = format!("{} delegated token accounts revoked", pairs.len());
+    let i = ix::revoke_all_sessions(&o, &pairs);
+    rows.push(legacy_case(&mut env, "revoke_all_sessions", &case, i, &[&owner]).await);
+
+    report("Heap per instruction", &rows);
+}
+
+/// `execute` of the example game: one `move_player` on a game session.
+#[tokio::test]
+async fn typical_execute_fits_the_heap() {
+    let mut env = TestEnv::new().await;
+    let (o, k) = (env.owner.pubkey(), env.key.pubkey());
+    let key = env.key.insecure_clone();
+    let vault = pda::vault(&o).0;
+    env.send_owner(&[ix::deposit_sol(&o, SOL)]).await.unwrap();
+    let args = Scope::until(START + 3600)
+        .sol(caps(SOL / 10))
+        .program(game::session_scope(50_000_000))
+        .label("Dungeon Quest")
+        .build(START)
+        .unwrap();
+    env.create_session(args).await.unwrap();
+    env.send_key(&[ix::execute(&k, &o, &[game::create_player(&vault)])])
+        .await
+        .unwrap();
+    let i = ix::execute(&k, &o, &[game::move_player(&vault, 1, -1)]);
+    let rows = vec![legacy_case(&mut env, "execute", "game move_player, 1 call", i, &[&key]).await];
+    report("Heap of a typical execute", &rows);
+}
+
+/// What a worst-case `execute` needs: the vault's token accounts (`watched`, each of its own
+/// mint, the first one funded), a thief's account, and a session in whose scope the hostile
+/// target's `steal_tokens` is.
+struct Batch {
+    vault: Pubkey,
+    source: Pubkey,
+    thief: Pubkey,
+    watched: Vec<Pubkey>,
+}
+
+impl Batch {
+    async fn new(env: &mut TestEnv, watched: usize) -> Self {
+        let o = env.owner.pubkey();
+        let vault = pda::vault(&o).0;
+        let mint = env.mint;
+        let source = env.create_token_account(&mint, &vault).await;
+        env.mint_to(&mint, &source, 100 * TOKEN).await;
+        let thief = env.create_token_account(&mint, &Pubkey::new_unique()).await;
+        let mut accounts = Vec::new();
+        for _ in 0..watched {
+            let m = env.create_mint(&anchor_spl::token::ID).await;
+            accounts.push(env.create_token_account(&m, &vault).await);
+        }
+        Self {
+            vault,
+            source,
+            thief,
+            watched: accounts,
+        }
+    }
+
+    /// `steal_tokens` of one base unit of the default mint, with `extra` accounts appended
+    /// (Anchor passes them on as remaining accounts, `execute` watches them).
+    fn call(&self, mint: &Pubkey, extra: &[Pubkey]) -> Instruction {
+        let mut i = hostile::steal_tokens(
+            &self.vault,
+            &self.source,
+            mint,
+            &self.thief,
+            &anchor_spl::token::ID,
+            1,
+            DECIMALS,
+        );
+        i.accounts.extend(
+            extra
+                .iter()
+                .map(|k| solana_sdk::instruction::AccountMeta::new_readonly(*k, false)),
+        );
+        i
+    }
+}
+
+/// A session over the default mint that may call the hostile target.
+async fn hostile_session(env: &mut TestEnv) {
+    let args = Scope::until(START + 3600)
+        .mint(env.mint, caps(1_000 * TOKEN))
+        .program(program(hostile_target::ID))
+        .build(START)
+        .unwrap();
+    env.create_session(args).await.unwrap();
+}
+
+/// The biggest `execute` the program accepts, and the biggest a transaction can carry (which
+/// the program refuses by name): both within the heap, entrypoint included.
+#[tokio::test]
+async fn worst_execute_fits_the_heap() {
+    let mut rows = Vec::new();
+    let watched_max = usize::from(session_keys::constants::MAX_WATCHED_TOKEN_ACCOUNTS);
+    let refs_max = usize::from(session_keys::constants::MAX_EXECUTE_ACCOUNTS);
+
+    // Legacy transaction: 4 calls, the first listing as many vault token accounts (each of
+    // its own mint) as fit in 1,232 bytes and the program watches.
+    let mut env = TestEnv::new().await;
+    let (o, k) = (env.owner.pubkey(), env.key.pubkey());
+    let key = env.key.insecure_clone();
+    hostile_session(&mut env).await;
+    let batch = Batch::new(&mut env, 40).await;
+    let mint = env.mint;
+    let mut n = 0;
+    let mut best = None;
+    while n < watched_max && n <= batch.watched.len() {
+        let mut calls = vec![batch.call(&mint, &batch.watched[..n])];
+        calls.extend((1..CALLS).map(|_| batch.call(&mint, &[])));
+        let i = ix::execute(&k, &o, &calls);
+        let tx: VersionedTransaction = env
+            .legacy_transaction(std::slice::from_ref(&i), &[&key])
+            .await
+            .into();
+        if tx_bytes(&tx) > TX_LIMIT {
+            break;
+        }
+        best = Some((n, i));
+        n += 1;
+    }
+    let (n, i) = best.unwrap();
+    let case = format!("legacy, {CALLS} calls, {} watched token accounts", n + 1);
+    rows.push(legacy_case(&mut env, "execute", &case, i, &[&key]).await);
+
+    // v0 with a lookup table, on the biggest session: 4 calls, the most watched token
+    // accounts and remaining accounts the program accepts, the call data padded to the
+    // transaction limit.
+    let mut env = TestEnv::new().await;
+    let o = env.owner.pubkey();
+    let mints = four_mints(&mut env).await;
+    let big = Keypair::new();
+    let (_, tx, create) = biggest_session(&mut env, &big, &mints).await;
+    let (r, _) = env.send_measured(tx, &[create]).await;
+    r.unwrap();
+    env.send_owner(&[solana_system_interface::instruction::transfer(
+        &o,
+        &big.pubkey(),
+        SOL,
+    )])
+    .await
+    .unwrap();
+    let batch = Batch::new(&mut env, ACCOUNT_LOCKS - 10).await;
+    let mint = env.mint;
+    // The source is watched too.
+    let mut calls = vec![batch.call(&mint, &batch.watched[..watched_max - 1])];
+    calls.extend((1..CALLS).map(|_| batch.call(&mint, &[])));
+    let fill = |calls: &mut Vec<Instruction>, limit: usize| {
+        let mut refs = calls.iter().map(|c| 1 + c.accounts.len()).sum::<usize>();
+        let mut next = 0;
+        while refs < limit {
+            let c = 1 + next % (CALLS - 1);
+            calls[c]
+                .accounts
+                .push(solana_sdk::instruction::AccountMeta::new_readonly(
+                    batch.watched[next % (watched_max - 1)],
+                    false,
+                ));
+            next += 1;
+            refs += 1;
+        }
+    };
+    let mut accepted = calls.clone();
+    fill(&mut accepted, refs_max);
+    let blockhash = env.ctx.last_blockhash;
+    let i = ix::execute(&big.pubkey(), &o, &accepted);
+    let table = lookup_table(&mut env, lookup_keys(std::slice::from_ref(&i))).await;
+    // Pad the calls' data (the target ignores trailing bytes) up to the size limit.
+    let padded = |calls: &[Instruction], pad: usize| {
+        let mut calls = calls.to_vec();
+        for (j, c) in calls.iter_mut().enumerate() {
+            c.data.extend(std::iter::repeat_n(
+                0,
+                pad / CALLS + usize::from(j < pad % CALLS),
+            ));
+        }
+        ix::execute(&big.pubkey(), &o, &calls)
+    };
+    let mut pad = 0;
+    while tx_bytes(&v0_tx(
+        &[padded(&accepted, pad + 1)],
+        &[&big],
+        &table,
+        blockhash,
+    )) <= TX_LIMIT
+    {
+        pad += 1;
+    }
+    let i = padded(&accepted, pad);
+    let tx = v0_tx(std::slice::from_ref(&i), &[&big], &table, blockhash);
+    let case = format!(
+        "v0 + lookup table, biggest session, {CALLS} calls, {watched_max} watched token accounts, {} account refs, {pad} bytes of padding",
+        i.accounts.len()
+    );
+    rows.push(measure(&mut env, "execute", &case, tx, &[i]).await);
+
+    // The most account references a transaction can carry: refused by name, and the
+    // entrypoint's own copies of them still fit the heap.
+    let mut refused = calls;
+    fill(&mut refused, MAX_INSTRUCTION_ACCOUNTS - 4);
+    let i = ix::execute(&big.pubkey(), &o, &refused);
+    let table = lookup_table(&mut env, lookup_keys(std::slice::from_ref(&i))).await;
+    let blockhash = env.ctx.last_blockhash;
+    let tx = v0_tx(std::slice::from_ref(&i), &[&big], &table, blockhash);
+    let case = format!(
+        "refused (TooManyExecuteAccounts): {} account refs, the most an instruction carries",
+        i.accounts.len()
+    );
+    let expected = Err(solana_sdk::transaction::TransactionError::InstructionError(
+        0,
+        solana_sdk::instruction::InstructionError::Custom(code(
+            session_keys::errors::SessionError::TooManyExecuteAccounts,
+        )),
+    ));
+    rows.push(measure_expecting(&mut env, "execute", &case, tx, &[i], expected).await);
+
+    report("Heap of worst-case execute", &rows);
+}
