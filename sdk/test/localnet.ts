@@ -44,6 +44,10 @@ export async function startLocalnet(): Promise<Localnet> {
         }
       });
       child!.stderr!.on("data", (d: Buffer) => (err += d.toString()));
+      child!.on("error", (e) => {
+        clearTimeout(timer);
+        reject(new Error(`cannot start localnet (${cmd}): ${e.message}`));
+      });
       child!.on("exit", (code) => {
         clearTimeout(timer);
         reject(new Error(`localnet exited with ${code}:\n${out}\n${err}`));
