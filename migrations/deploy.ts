@@ -1,26 +1,46 @@
-// Anchor deploy hook: `anchor migrate` runs this after `anchor deploy`.
+// Deploy hook: checks that session-keys is live on a cluster and prints the addresses an owner
+// will use. The program has no global state to initialise: every account is per owner and
+// created on first use.
 //
-// The program has no global state to initialise: every account is per owner and created on
-// first use. What a deployer needs is to check the program is live and to know the addresses a
-// given owner will use, so this prints them (owner = the provider wallet, or OWNER=<pubkey>).
-import * as anchor from "@anchor-lang/core";
-import { PublicKey } from "@solana/web3.js";
+//   npm --prefix sdk run deploy -- [--url http://127.0.0.1:8899] [--owner <address>]
+//
+// (bundled by sdk/scripts/run-migration.mjs with the SDK's own dependencies; ANCHOR_PROVIDER_URL
+// and OWNER are read too, as `anchor migrate` sets the former.)
+import { address, createSolanaRpc, type Address } from "@solana/kit";
+import {
+  findVaultPda,
+  findWalletPda,
+  fetchOwnerWallet,
+  listSessions,
+  SESSION_KEYS_PROGRAM_ADDRESS,
+} from "../sdk/src/index";
 
-const PROGRAM_ID = new PublicKey("Fuozp2agVzwjMmrMLUZpFbA7nbMNzCdav5cj3yQAUrm8");
-
-function pda(seeds: Buffer[]): PublicKey {
-  return PublicKey.findProgramAddressSync(seeds, PROGRAM_ID)[0];
+/** Checks the program and prints an owner's wallet and vault PDAs and their sessions. */
+export async function deploy(url: string, owner: Address | null): Promise<void> {
+  const rpc = createSolanaRpc(url);
+  const { value: program } = await rpc.getAccountInfo(SESSION_KEYS_PROGRAM_ADDRESS, { encoding: "base64" }).send();
+  if (!program || !program.executable) {
+    throw new Error(`session-keys is not deployed at ${SESSION_KEYS_PROGRAM_ADDRESS} on ${url}`);
+  }
+  console.log(`session-keys live at ${SESSION_KEYS_PROGRAM_ADDRESS} on ${url}`);
+  if (!owner) return;
+  const [[wallet], [vault]] = await Promise.all([findWalletPda({ owner }), findVaultPda({ owner })]);
+  const nonce = (await fetchOwnerWallet(rpc, owner))?.nonce;
+  console.log(`owner   ${owner}`);
+  console.log(`wallet  ${wallet}${nonce === undefined ? " (not created yet)" : ` (nonce ${nonce})`}`);
+  console.log(`vault   ${vault}`);
+  const { sessions } = await listSessions(rpc, owner);
+  for (const s of sessions) console.log(`session ${s.address} ${s.status} ${JSON.stringify(s.session.label)}`);
 }
 
-module.exports = async function (provider: anchor.AnchorProvider) {
-  anchor.setProvider(provider);
-  const info = await provider.connection.getAccountInfo(PROGRAM_ID);
-  if (!info || !info.executable) {
-    throw new Error(`session-keys is not deployed at ${PROGRAM_ID.toBase58()}`);
-  }
-  const owner = new PublicKey(process.env.OWNER ?? provider.wallet.publicKey.toBase58());
-  console.log(`session-keys live at ${PROGRAM_ID.toBase58()}`);
-  console.log(`owner   ${owner.toBase58()}`);
-  console.log(`wallet  ${pda([Buffer.from("wallet"), owner.toBuffer()]).toBase58()}`);
-  console.log(`vault   ${pda([Buffer.from("vault"), owner.toBuffer()]).toBase58()}`);
-};
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : undefined;
+}
+
+const url = arg("url") ?? process.env.ANCHOR_PROVIDER_URL ?? "http://127.0.0.1:8899";
+const owner = arg("owner") ?? process.env.OWNER;
+deploy(url, owner ? address(owner) : null).catch((e) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exit(1);
+});

@@ -6,6 +6,7 @@
 //! `UPDATE_GOLDEN=1 cargo test -p session-keys-tests golden` after an intended change.
 use anchor_lang::Discriminator;
 use serde_json::{json, Value};
+use session_keys::instructions::MintCapsArgs;
 use session_keys::policy::CmpOp;
 use session_keys_tests::{
     client::{
@@ -86,7 +87,11 @@ async fn golden_vectors_match_the_checked_in_file() {
     let sol = ix::transfer_sol(&key, &owner, &destination, 12_345);
     let execute = ix::execute(&key, &owner, &[game::move_player(&vault, 3, -2)]);
     let revoke = ix::revoke_session(&key, &owner, &key, &owner);
-    let revoke_all = ix::revoke_all_sessions(&owner, &[]);
+    let delegations = [
+        (fixed(25), anchor_spl::token::ID),
+        (fixed(26), anchor_spl::token_2022::ID),
+    ];
+    let revoke_all = ix::revoke_all_sessions(&owner, &delegations);
     let close = ix::close_session(&owner, &key, &owner);
     let deposit = ix::deposit_sol(&owner, 2 * SOL);
     let withdraw = ix::withdraw_sol(&owner, &destination, 77);
@@ -146,7 +151,9 @@ async fn golden_vectors_match_the_checked_in_file() {
             ix_json("transferSol", json!({ "destination": destination.to_string(), "amount": "12345" }), &sol),
             ix_json("execute", json!({ "inner": ix_json("movePlayer", json!({}), &game::move_player(&vault, 3, -2)) }), &execute),
             ix_json("revokeSession", json!({ "authority": key.to_string(), "rentPayer": owner.to_string() }), &revoke),
-            ix_json("revokeAllSessions", json!({}), &revoke_all),
+            ix_json("revokeAllSessions", json!({
+                "delegations": delegations.iter().map(|(a, p)| json!({ "tokenAccount": a.to_string(), "tokenProgram": p.to_string() })).collect::<Vec<_>>(),
+            }), &revoke_all),
             ix_json("closeSession", json!({ "rentPayer": owner.to_string() }), &close),
             ix_json("depositSol", json!({ "amount": (2 * SOL).to_string() }), &deposit),
             ix_json("withdrawSol", json!({ "destination": destination.to_string(), "amount": "77" }), &withdraw),
@@ -192,5 +199,638 @@ async fn golden_vectors_match_the_checked_in_file() {
     assert!(
         committed == fresh,
         "sdk/test/golden.json is stale: run UPDATE_GOLDEN=1 cargo test -p session-keys-tests golden"
+    );
+}
+
+/// A small deterministic generator, so the allowance vectors are many and not hand-picked.
+struct XorShift(u64);
+
+impl XorShift {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+fn allowance_json(a: &session_keys::policy::Allowance) -> Value {
+    json!({
+        "lifetimeCap": a.lifetime_cap.to_string(),
+        "spent": a.spent.to_string(),
+        "perInstructionCap": a.per_instruction_cap.to_string(),
+        "windowSecs": a.window_secs,
+        "windowCap": a.window_cap.to_string(),
+        "windowStart": a.window_start.to_string(),
+        "windowSpent": a.window_spent.to_string(),
+    })
+}
+
+/// Allowance maths as the program computes it: random walks of charges over several caps,
+/// with the state before each step, the result (next state or error code) and every derived
+/// figure a client shows.
+fn allowance_vectors() -> Vec<Value> {
+    use session_keys::policy::{Allowance, CapsArgs, WindowArgs};
+    let window = |seconds, cap| Some(WindowArgs { seconds, cap });
+    let caps = [
+        (100, Some(10), window(60, 15), 0),
+        (25, None, window(60, 10), 125),
+        (50 * TOKEN, None, window(60, 10 * TOKEN), START),
+        (SOL, Some(SOL / 10), window(3600, SOL / 2), START),
+        (u64::MAX, None, None, 0),
+        (u64::MAX, None, window(1, u64::MAX), -7),
+        (1_000, Some(1_000), window(86_400, 999), -86_401),
+        (7, Some(3), None, i64::MAX - 10),
+    ];
+    let mut rng = XorShift(0x5e55_10e5);
+    let mut out = Vec::new();
+    for (lifetime, per_instruction, window, start) in caps {
+        let args = CapsArgs {
+            lifetime,
+            per_instruction,
+            window,
+        };
+        let mut a = Allowance::from_args(&args, start).unwrap();
+        let mut now = start;
+        for _ in 0..40 {
+            // Mostly forward in time, sometimes backwards, sometimes across many windows.
+            let step = match rng.below(6) {
+                0 => -(rng.below(90) as i64),
+                1 => rng.below(100_000) as i64,
+                _ => rng.below(70) as i64,
+            };
+            now = now.saturating_add(step);
+            let amount = match rng.below(8) {
+                0 => 0,
+                1 => u64::MAX,
+                2 => a.available(now),
+                3 => a.available(now).saturating_add(1),
+                _ => rng.below(lifetime.min(1 << 40) / 4 + 2),
+            };
+            let result = a.charged(amount, now);
+            out.push(json!({
+                "before": allowance_json(&a),
+                "now": now.to_string(),
+                "amount": amount.to_string(),
+                "available": a.available(now).to_string(),
+                "lifetimeRemaining": a.lifetime_remaining().to_string(),
+                "windowRemaining": a.window_remaining(now).to_string(),
+                "windowSpentAt": a.window_spent_at(now).to_string(),
+                "result": match &result {
+                    Ok(next) => json!({ "ok": allowance_json(next) }),
+                    Err(e) => json!({ "error": session_keys_client::decode::error_code(*e) }),
+                },
+            }));
+            if let Ok(next) = result {
+                a = next;
+            }
+        }
+    }
+    out
+}
+
+/// `create_session` arguments the program accepts or refuses, with its verdict (`check`), as
+/// instruction data: a valid scope and one mutation per rule, plus combinations for the order.
+fn scope_vectors() -> Vec<Value> {
+    use anchor_lang::InstructionData;
+    use session_keys::{
+        constants::MAX_SESSION_DURATION, instructions::CreateSessionArgs, policy::ArgKind,
+    };
+    let now = START;
+    let base = || {
+        Scope::until(now + 3600)
+            .sol(caps(SOL).per_instruction(SOL / 10).window(3600, SOL / 2))
+            .mint(fixed(11), caps(50 * TOKEN))
+            .program(
+                program(example_game::ID).instruction(
+                    instruction(&[1, 2, 3, 4, 5, 6, 7, 8])
+                        .arg_u64(8, CmpOp::Le, 5)
+                        .account(0, &[fixed(13)]),
+                ),
+            )
+            .label("game")
+            .build_unchecked()
+    };
+    type Mutation = Box<dyn Fn(&mut CreateSessionArgs)>;
+    // An instruction rule with four account rules of three keys each (421 bytes stored).
+    let big_rule = |d: u8| {
+        (0..4).fold(instruction(&[d]), |r, i| {
+            r.account(i, &[fixed(70 + i), fixed(80 + i), fixed(90 + i)])
+        })
+    };
+    let rule = |f: fn(&mut session_keys::policy::InstructionRule)| -> Mutation {
+        Box::new(move |a: &mut CreateSessionArgs| f(&mut a.programs[0].instructions[0]))
+    };
+    let mut cases: Vec<(&str, i64, Mutation)> = vec![
+        ("valid", now, Box::new(move |_| {})),
+        ("expiry now", now, Box::new(move |a| a.expires_at = now)),
+        (
+            "expiry past",
+            now,
+            Box::new(move |a| a.expires_at = now - 1),
+        ),
+        (
+            "expiry at the limit",
+            now,
+            Box::new(move |a| a.expires_at = now + MAX_SESSION_DURATION),
+        ),
+        (
+            "expiry too far",
+            now,
+            Box::new(move |a| a.expires_at = now + MAX_SESSION_DURATION + 1),
+        ),
+        (
+            "clock near i64::MAX",
+            i64::MAX - 5,
+            Box::new(move |a| a.expires_at = i64::MAX),
+        ),
+        (
+            "empty scope",
+            now,
+            Box::new(move |a| {
+                a.sol = None;
+                a.mints.clear();
+                a.programs.clear();
+            }),
+        ),
+        (
+            "programs only",
+            now,
+            Box::new(move |a| {
+                a.sol = None;
+                a.mints.clear();
+            }),
+        ),
+        (
+            "five mints",
+            now,
+            Box::new(move |a| {
+                a.mints = (0..5)
+                    .map(|i| MintCapsArgs {
+                        mint: fixed(40 + i),
+                        caps: caps(1),
+                    })
+                    .collect()
+            }),
+        ),
+        (
+            "nine destinations",
+            now,
+            Box::new(move |a| a.destinations = (0..9).map(|i| fixed(50 + i)).collect()),
+        ),
+        (
+            "label of 33 bytes",
+            now,
+            Box::new(move |a| a.label = "é".repeat(16) + "x"),
+        ),
+        (
+            "label of 32 bytes",
+            now,
+            Box::new(move |a| a.label = "é".repeat(16)),
+        ),
+        (
+            "duplicate mint",
+            now,
+            Box::new(move |a| {
+                a.mints.push(MintCapsArgs {
+                    mint: fixed(11),
+                    caps: caps(1),
+                })
+            }),
+        ),
+        (
+            "destination with programs",
+            now,
+            Box::new(move |a| a.destinations.push(fixed(12))),
+        ),
+        (
+            "destinations without programs",
+            now,
+            Box::new(move |a| {
+                a.programs.clear();
+                a.destinations = vec![fixed(12), fixed(14)];
+            }),
+        ),
+        (
+            "two rules of twelve keys fit",
+            now,
+            Box::new(move |a| a.programs[0].instructions = vec![big_rule(1), big_rule(2)]),
+        ),
+        (
+            "three rules of twelve keys are too large",
+            now,
+            Box::new(move |a| {
+                a.programs[0].instructions = vec![big_rule(1), big_rule(2), big_rule(3)]
+            }),
+        ),
+        (
+            "duplicate destination",
+            now,
+            Box::new(move |a| a.destinations = vec![fixed(12), fixed(12)]),
+        ),
+        (
+            "five programs",
+            now,
+            Box::new(move |a| a.programs = (0..5).map(|i| program(fixed(60 + i))).collect()),
+        ),
+        (
+            "duplicate program",
+            now,
+            Box::new(move |a| a.programs.push(program(example_game::ID))),
+        ),
+        (
+            "nine instruction rules",
+            now,
+            Box::new(move |a| {
+                a.programs[0].instructions = (0..9).map(|i| instruction(&[i])).collect()
+            }),
+        ),
+        (
+            "five argument rules",
+            now,
+            rule(|r| r.args = (0..5).map(|_| r.args[0].clone()).collect()),
+        ),
+        (
+            "five account rules",
+            now,
+            rule(|r| r.accounts = (0..5).map(|_| r.accounts[0].clone()).collect()),
+        ),
+        (
+            "empty discriminator",
+            now,
+            rule(|r| r.discriminator_len = 0),
+        ),
+        (
+            "nine-byte discriminator",
+            now,
+            rule(|r| r.discriminator_len = 9),
+        ),
+        (
+            "account rule without keys",
+            now,
+            rule(|r| r.accounts[0].keys.clear()),
+        ),
+        (
+            "account rule with four keys",
+            now,
+            rule(|r| r.accounts[0].keys = vec![fixed(1); 4]),
+        ),
+        (
+            "u64 rule with 7 bytes",
+            now,
+            rule(|r| r.args[0].value.pop().map(|_| ()).unwrap_or(())),
+        ),
+        (
+            "bytes rule, empty",
+            now,
+            rule(|r| {
+                r.args[0].kind = ArgKind::Bytes;
+                r.args[0].op = CmpOp::Eq;
+                r.args[0].value.clear();
+            }),
+        ),
+        (
+            "bytes rule of 33 bytes",
+            now,
+            rule(|r| {
+                r.args[0].kind = ArgKind::Bytes;
+                r.args[0].op = CmpOp::Ne;
+                r.args[0].value = vec![1; 33];
+            }),
+        ),
+        (
+            "bytes rule of 32 bytes",
+            now,
+            rule(|r| {
+                r.args[0].kind = ArgKind::Bytes;
+                r.args[0].op = CmpOp::Eq;
+                r.args[0].value = vec![1; 32];
+            }),
+        ),
+        (
+            "bytes rule with an ordering",
+            now,
+            rule(|r| {
+                r.args[0].kind = ArgKind::Bytes;
+                r.args[0].op = CmpOp::Lt;
+            }),
+        ),
+        (
+            "u128 rule",
+            now,
+            rule(|r| {
+                r.args[0].kind = ArgKind::U128;
+                r.args[0].value = vec![9; 16];
+            }),
+        ),
+        (
+            "zero max uses",
+            now,
+            Box::new(move |a| a.max_uses = Some(0)),
+        ),
+        (
+            "zero delegate amount",
+            now,
+            Box::new(move |a| a.delegate_amount = Some(0)),
+        ),
+        (
+            "zero SOL lifetime",
+            now,
+            Box::new(move |a| a.sol.as_mut().unwrap().lifetime = 0),
+        ),
+        (
+            "zero SOL per-instruction",
+            now,
+            Box::new(move |a| a.sol.as_mut().unwrap().per_instruction = Some(0)),
+        ),
+        (
+            "zero-length SOL window",
+            now,
+            Box::new(move |a| a.sol.as_mut().unwrap().window.as_mut().unwrap().seconds = 0),
+        ),
+        (
+            "zero SOL window cap",
+            now,
+            Box::new(move |a| a.sol.as_mut().unwrap().window.as_mut().unwrap().cap = 0),
+        ),
+        (
+            "zero mint lifetime",
+            now,
+            Box::new(move |a| a.mints[0].caps.lifetime = 0),
+        ),
+        (
+            "zero-length mint window",
+            now,
+            Box::new(move |a| a.mints[0].caps = caps(5).window(0, 1)),
+        ),
+        (
+            "order: expiry before empty scope",
+            now,
+            Box::new(move |a| {
+                a.expires_at = now;
+                a.sol = None;
+                a.mints.clear();
+                a.programs.clear();
+            }),
+        ),
+        (
+            "order: label before duplicates",
+            now,
+            Box::new(move |a| {
+                a.label = "x".repeat(33);
+                a.destinations = vec![fixed(12), fixed(12)];
+            }),
+        ),
+        (
+            "order: programs before zero caps",
+            now,
+            Box::new(move |a| {
+                a.max_uses = Some(0);
+                a.programs.push(program(example_game::ID));
+            }),
+        ),
+        (
+            "order: window after per-transaction",
+            now,
+            Box::new(move |a| {
+                a.sol = Some(caps(5).per_instruction(0).window(0, 0));
+            }),
+        ),
+    ];
+    for (i, target) in [
+        session_keys::ID,
+        anchor_lang::system_program::ID,
+        anchor_spl::token::ID,
+        anchor_spl::token_2022::ID,
+        Pubkey::from_str_const("ATokenGPvbdGVxr1b2hvZbsiqW5xWH25efTNsLJA8knL"),
+        Pubkey::from_str_const("BPFLoader1111111111111111111111111111111111"),
+        Pubkey::from_str_const("BPFLoader2111111111111111111111111111111111"),
+        Pubkey::from_str_const("BPFLoaderUpgradeab1e11111111111111111111111"),
+        Pubkey::from_str_const("LoaderV411111111111111111111111111111111111"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let name: &'static str = Box::leak(format!("refused target {i}").into_boxed_str());
+        cases.push((
+            name,
+            now,
+            Box::new(move |a| a.programs.push(program(target))),
+        ));
+    }
+    cases
+        .into_iter()
+        .map(|(name, now, mutate)| {
+            let mut args = base();
+            mutate(&mut args);
+            let verdict = args.check(now);
+            let data = session_keys::instruction::CreateSession { args }.data();
+            json!({
+                "name": name,
+                "now": now.to_string(),
+                "data": hex(&data),
+                "error": verdict.err().map(session_keys_client::decode::error_code),
+            })
+        })
+        .collect()
+}
+
+/// Every event, built with distinct field values and serialized as `emit!` logs it.
+fn event_vectors() -> Vec<Value> {
+    use anchor_lang::Event;
+    use session_keys::{
+        events::*,
+        policy::{Allowance, MintAllowance},
+    };
+    let k = |n: u8| fixed(n).to_string();
+    let ev = |name: &str, data: Vec<u8>, fields: Value| json!({ "name": name, "data": hex(&data), "fields": fields });
+    vec![
+        ev(
+            "SessionCreated",
+            SessionCreated {
+                owner: fixed(1),
+                session: fixed(2),
+                session_key: fixed(3),
+                payer: fixed(4),
+                created_at: START,
+                expires_at: START + 3600,
+                nonce: 7,
+                max_uses: 100,
+                sol: Some(
+                    Allowance::from_args(
+                        &caps(SOL).per_instruction(SOL / 10).window(3600, SOL / 2),
+                        START,
+                    )
+                    .unwrap(),
+                ),
+                mints: vec![MintAllowance {
+                    mint: fixed(5),
+                    allowance: Allowance::from_args(&caps(50 * TOKEN), START).unwrap(),
+                }],
+                destinations: vec![],
+                programs: vec![game::session_scope(50_000_000)],
+                label: "golden ✓".into(),
+                top_up_lamports: 1_000_000,
+                delegated_amount: 42,
+            }
+            .data(),
+            // The nested grant (allowances, program rules) is checked by re-encoding.
+            json!({
+                "owner": k(1), "session": k(2), "sessionKey": k(3), "payer": k(4),
+                "createdAt": START.to_string(), "expiresAt": (START + 3600).to_string(),
+                "nonce": "7", "maxUses": 100, "destinations": [], "label": "golden ✓",
+                "topUpLamports": "1000000", "delegatedAmount": "42",
+            }),
+        ),
+        ev(
+            "SessionRevoked",
+            SessionRevoked {
+                owner: fixed(1),
+                session: fixed(2),
+                revoked_by: fixed(3),
+            }
+            .data(),
+            json!({ "owner": k(1), "session": k(2), "revokedBy": k(3) }),
+        ),
+        ev(
+            "AllSessionsRevoked",
+            AllSessionsRevoked {
+                owner: fixed(1),
+                nonce: u64::MAX,
+                revoked_delegations: vec![fixed(25), fixed(26)],
+            }
+            .data(),
+            json!({ "owner": k(1), "nonce": u64::MAX.to_string(), "revokedDelegations": [k(25), k(26)] }),
+        ),
+        ev(
+            "SessionClosed",
+            SessionClosed {
+                owner: fixed(1),
+                session: fixed(2),
+                payer: fixed(4),
+            }
+            .data(),
+            json!({ "owner": k(1), "session": k(2), "payer": k(4) }),
+        ),
+        ev(
+            "TokenTransferred",
+            TokenTransferred {
+                owner: fixed(1),
+                session: fixed(2),
+                mint: fixed(5),
+                from: fixed(21),
+                to: fixed(22),
+                amount: 1_500_000,
+                lifetime_remaining: 48_500_000,
+                window_remaining: u64::MAX,
+                uses_remaining: 99,
+            }
+            .data(),
+            json!({
+                "owner": k(1), "session": k(2), "mint": k(5), "from": k(21), "to": k(22), "amount": "1500000",
+                "lifetimeRemaining": "48500000", "windowRemaining": u64::MAX.to_string(), "usesRemaining": 99,
+            }),
+        ),
+        ev(
+            "SolTransferred",
+            SolTransferred {
+                owner: fixed(1),
+                session: fixed(2),
+                to: fixed(12),
+                amount: 12_345,
+                lifetime_remaining: SOL - 12_345,
+                window_remaining: SOL / 2 - 12_345,
+                uses_remaining: u32::MAX,
+            }
+            .data(),
+            json!({
+                "owner": k(1), "session": k(2), "to": k(12), "amount": "12345", "lifetimeRemaining": (SOL - 12_345).to_string(),
+                "windowRemaining": (SOL / 2 - 12_345).to_string(), "usesRemaining": u32::MAX,
+            }),
+        ),
+        ev(
+            "SolDeposited",
+            SolDeposited {
+                owner: fixed(1),
+                amount: 2 * SOL,
+            }
+            .data(),
+            json!({ "owner": k(1), "amount": (2 * SOL).to_string() }),
+        ),
+        ev(
+            "SolWithdrawn",
+            SolWithdrawn {
+                owner: fixed(1),
+                to: fixed(12),
+                amount: 77,
+            }
+            .data(),
+            json!({ "owner": k(1), "to": k(12), "amount": "77" }),
+        ),
+        ev(
+            "TokenWithdrawn",
+            TokenWithdrawn {
+                owner: fixed(1),
+                mint: fixed(5),
+                to: fixed(24),
+                amount: 5,
+            }
+            .data(),
+            json!({ "owner": k(1), "mint": k(5), "to": k(24), "amount": "5" }),
+        ),
+        ev(
+            "Executed",
+            Executed {
+                owner: fixed(1),
+                session: fixed(2),
+                program: example_game::ID,
+                discriminator: [1, 2, 3, 4, 5, 6, 7, 8],
+                lamports: 3,
+                tokens: vec![MintAmount {
+                    mint: fixed(5),
+                    amount: 9,
+                }],
+            }
+            .data(),
+            json!({
+                "owner": k(1), "session": k(2), "program": example_game::ID.to_string(), "discriminator": "0102030405060708",
+                "lamports": "3", "tokens": [{ "mint": k(5), "amount": "9" }],
+            }),
+        ),
+        ev(
+            "VaultTokenAccountClosed",
+            VaultTokenAccountClosed {
+                owner: fixed(1),
+                token_account: fixed(23),
+                destination: fixed(12),
+            }
+            .data(),
+            json!({ "owner": k(1), "tokenAccount": k(23), "destination": k(12) }),
+        ),
+    ]
+}
+
+#[test]
+fn policy_golden_vectors_match_the_checked_in_file() {
+    let golden = json!({
+        "allowance": allowance_vectors(),
+        "scopes": scope_vectors(),
+        "events": event_vectors(),
+    });
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../sdk/test/golden-policy.json"
+    );
+    let fresh = serde_json::to_string_pretty(&golden).unwrap() + "\n";
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(path, &fresh).unwrap();
+    }
+    let committed = std::fs::read_to_string(path).unwrap_or_default();
+    assert!(
+        committed == fresh,
+        "sdk/test/golden-policy.json is stale: run UPDATE_GOLDEN=1 cargo test -p session-keys-tests golden"
     );
 }

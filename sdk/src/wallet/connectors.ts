@@ -1,0 +1,117 @@
+/**
+ * The owner's wallet as a kit signer, for the one prompt a grant needs: a Wallet Standard
+ * wallet (`solana:signTransaction`, else `solana:signAndSendTransaction`), or a
+ * `@solana/wallet-adapter` adapter.
+ */
+import {
+  address,
+  getTransactionDecoder,
+  getTransactionEncoder,
+  type Address,
+  type Transaction,
+  type TransactionModifyingSigner,
+  type TransactionSendingSigner,
+} from "@solana/kit";
+
+/** The parts of a Wallet Standard account used here. */
+export interface StandardAccount {
+  readonly address: string;
+  readonly publicKey: Uint8Array;
+  readonly chains: readonly string[];
+  readonly features: readonly string[];
+}
+
+/** The parts of a Wallet Standard wallet used here. */
+export interface StandardWallet {
+  readonly name: string;
+  readonly accounts: readonly StandardAccount[];
+  readonly features: Readonly<Record<string, unknown>>;
+}
+
+type SignTransactionFeature = {
+  signTransaction(...inputs: { account: StandardAccount; transaction: Uint8Array; chain?: string }[]): Promise<readonly { signedTransaction: Uint8Array }[]>;
+};
+type SignAndSendFeature = {
+  signAndSendTransaction(
+    ...inputs: { account: StandardAccount; transaction: Uint8Array; chain: string }[]
+  ): Promise<readonly { signature: Uint8Array }[]>;
+};
+
+/**
+ * A kit signer for a Wallet Standard account: a modifying signer through
+ * `solana:signTransaction` when the wallet has it, else a sending signer through
+ * `solana:signAndSendTransaction`. `chain` is `solana:mainnet`, `solana:devnet` or
+ * `solana:localnet` (the wallet must know the cluster).
+ */
+export function walletStandardSigner(
+  wallet: StandardWallet,
+  account: StandardAccount,
+  chain: string,
+): TransactionModifyingSigner | TransactionSendingSigner {
+  const encoder = getTransactionEncoder();
+  const decoder = getTransactionDecoder();
+  const addr = address(account.address);
+  const sign = wallet.features["solana:signTransaction"] as SignTransactionFeature | undefined;
+  if (sign) {
+    return Object.freeze({
+      address: addr,
+      async modifyAndSignTransactions(transactions: readonly Transaction[]) {
+        const outputs = await sign.signTransaction(
+          ...transactions.map((t) => ({ account, transaction: new Uint8Array(encoder.encode(t)), chain })),
+        );
+        return outputs.map((o, i) => mergeSigned(transactions[i]!, decoder.decode(o.signedTransaction))) as never;
+      },
+    });
+  }
+  const send = wallet.features["solana:signAndSendTransaction"] as SignAndSendFeature | undefined;
+  if (send) {
+    return Object.freeze({
+      address: addr,
+      async signAndSendTransactions(transactions: readonly Transaction[]) {
+        const outputs = await send.signAndSendTransaction(
+          ...transactions.map((t) => ({ account, transaction: new Uint8Array(encoder.encode(t)), chain })),
+        );
+        return outputs.map((o) => o.signature) as never;
+      },
+    });
+  }
+  throw new Error(`${wallet.name} supports neither solana:signTransaction nor solana:signAndSendTransaction`);
+}
+
+/** Keeps signatures already on the original when the wallet returns the same message. */
+function mergeSigned(original: Transaction, signed: Transaction): Transaction {
+  const same =
+    original.messageBytes.length === signed.messageBytes.length &&
+    original.messageBytes.every((b, i) => b === signed.messageBytes[i]);
+  if (!same) return signed;
+  const signatures: Record<string, Transaction["signatures"][Address]> = { ...signed.signatures };
+  for (const [k, v] of Object.entries(original.signatures)) if (v && !signatures[k]) signatures[k] = v;
+  return Object.freeze({ ...signed, signatures }) as Transaction;
+}
+
+/**
+ * A kit signer for a `@solana/wallet-adapter` adapter (`publicKey`, `signTransaction`). The
+ * adapter signs web3.js `VersionedTransaction`s, so pass the class's (de)serialisation:
+ * `walletAdapterSigner(adapter, { deserialize: (b) => VersionedTransaction.deserialize(b), serialize: (t) => t.serialize() })`.
+ */
+export function walletAdapterSigner<T>(
+  adapter: { publicKey: { toBase58(): string } | null; signTransaction?: (tx: T) => Promise<T> },
+  codec: { deserialize(bytes: Uint8Array): T; serialize(tx: T): Uint8Array },
+): TransactionModifyingSigner {
+  if (!adapter.publicKey) throw new Error("wallet adapter is not connected");
+  if (!adapter.signTransaction) throw new Error("wallet adapter cannot sign transactions");
+  const signTx = adapter.signTransaction.bind(adapter);
+  const encoder = getTransactionEncoder();
+  const decoder = getTransactionDecoder();
+  return Object.freeze({
+    address: address(adapter.publicKey.toBase58()),
+    async modifyAndSignTransactions(transactions: readonly Transaction[]) {
+      const out: Transaction[] = [];
+      for (const t of transactions) {
+        const signed = await signTx(codec.deserialize(new Uint8Array(encoder.encode(t))));
+        out.push(mergeSigned(t, decoder.decode(codec.serialize(signed))));
+      }
+      return out as never;
+    },
+  });
+}

@@ -1,0 +1,306 @@
+// End to end against localnet (the programs behind Solana JSON-RPC): grant, transfer, execute,
+// an over-cap refusal decoded to its name, listing, revoke, revoke-all, and expiry by moving
+// the chain's clock. Every client call is standard RPC, so these run unchanged against a
+// validator.
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import {
+  AccountRole,
+  generateKeyPairSigner,
+  getAddressEncoder,
+  lamports,
+  type Address,
+  type Instruction,
+  type KeyPairSigner,
+  type TransactionSigner,
+} from "@solana/kit";
+import * as sdk from "../src/index";
+import { buyItem, createPlayer, decodePlayer, gameScope, movePlayer, playerPda, treasuryPda } from "../web/game";
+import { localnetMissing, startLocalnet, type Localnet } from "./localnet";
+import { getBase64Encoder } from "@solana/kit";
+
+const SOL = 1_000_000_000n;
+const missing = localnetMissing();
+let net: Localnet;
+let owner: KeyPairSigner;
+const APP = "e2e";
+const storage = sdk.memoryKeyStore();
+
+before(async () => {
+  if (missing) return;
+  net = await startLocalnet();
+  owner = await generateKeyPairSigner();
+  await sdk.confirm(net.rpc, await net.rpc.requestAirdrop(owner.address, lamports(10n * SOL)).send());
+});
+
+after(async () => {
+  await net?.stop();
+});
+
+const skip = missing ?? false;
+
+async function chainNow() {
+  return await sdk.chainTime(net.rpc);
+}
+
+async function openWallet(app = APP): Promise<sdk.SessionWallet> {
+  return await sdk.SessionWallet.open({ rpc: net.rpc, owner: owner.address, app, storage });
+}
+
+async function balance(a: Address) {
+  return (await net.rpc.getBalance(a, { commitment: "confirmed" }).send()).value;
+}
+
+test("grant, transfer SOL within caps, play through execute, refuse over the cap by name", { skip }, async () => {
+  const wallet = await openWallet();
+  const now = await chainNow();
+  const destination = (await generateKeyPairSigner()).address;
+  const deposit = await sdk.getDepositSolInstructionAsync({ owner, amount: 2n * SOL });
+  const grant = await wallet.grant({
+    ownerSigner: owner,
+    scope: sdk
+      .scope(now + 3600n)
+      .sol(sdk.caps(SOL / 10n).perInstruction(60_000_000n))
+      .program(await gameScope(50_000_000n))
+      .label("e2e game"),
+    topUpLamports: 20_000_000n,
+    before: [deposit],
+  });
+  assert.equal(grant.logs.length > 0, true, "the transaction's logs come back");
+  assert.equal(await balance(wallet.address), 20_000_000n, "the key got its fee top-up");
+  assert.equal(await wallet.status(), "live");
+  assert.ok(await wallet.isLive());
+
+  // transfer_sol, signed by the session key alone.
+  await wallet.transferSol(destination, 1_000_000n);
+  assert.equal(await balance(destination), 1_000_000n);
+
+  // execute: the vault creates the player, moves it and buys an item.
+  const [vault] = await sdk.findVaultPda({ owner: owner.address });
+  await wallet.execute([await createPlayer(vault)]);
+  await wallet.execute([await movePlayer(vault, 3, -2), await buyItem(vault, 7, 20_000_000n)]);
+  const info = await net.rpc.getAccountInfo(await playerPda(vault), { encoding: "base64" }).send();
+  const player = decodePlayer(new Uint8Array(getBase64Encoder().encode(info.value!.data[0])));
+  assert.deepEqual([player.x, player.y, player.items], [3, -2, 1]);
+  assert.equal(await balance(await treasuryPda()), 20_000_000n);
+
+  // Over the per-instruction cap: refused in preflight, decoded to the program's error.
+  await assert.rejects(wallet.transferSol(destination, 60_000_001n), (e: unknown) => {
+    assert.ok(e instanceof sdk.TransactionFailedError, String(e));
+    assert.equal(e.programError?.code, 6015);
+    assert.match(e.programError!.name, /^Per(Transaction|Instruction)CapExceeded$/);
+    assert.ok(e.logs.length > 0, "the simulation's logs come with the error");
+    return true;
+  });
+  // Over the buy_item argument rule (price ≤ 0.05 SOL).
+  await assert.rejects(wallet.execute([await buyItem(vault, 7, 50_000_001n)]), (e: unknown) => {
+    assert.ok(e instanceof sdk.TransactionFailedError);
+    assert.equal(e.programError?.name, "ArgumentRuleViolated");
+    return true;
+  });
+
+  // The allowance the UI shows matches the chain.
+  const s = (await wallet.session())!;
+  assert.ok(s.sol.__option === "Some");
+  const r = sdk.remaining(s.sol.value, await chainNow());
+  assert.equal(r.perInstruction, 60_000_000n);
+  assert.equal(r.lifetime, SOL / 10n - s.sol.value.spent);
+});
+
+test("listing classifies an owner's sessions; revoke closes one and sweeps its key", { skip }, async () => {
+  const a = await openWallet("list-a");
+  const b = await openWallet("list-b");
+  const now = await chainNow();
+  for (const w of [a, b]) {
+    await w.grant({ ownerSigner: owner, scope: sdk.scope(now + 600n).sol(sdk.caps(SOL / 100n)).label(w.app), topUpLamports: 10_000_000n });
+  }
+  const listed = await sdk.listSessions(net.rpc, owner.address, await chainNow());
+  const mine = listed.sessions.filter((s) => [a.address, b.address].includes(s.session.sessionKey));
+  assert.equal(mine.length, 2);
+  assert.ok(mine.every((s) => s.status === "live"));
+  assert.ok(listed.wallet, "the owner's wallet account exists");
+
+  const ownerBefore = await balance(owner.address);
+  const keyB = b.address;
+  const revoked = await b.revoke();
+  assert.ok(revoked);
+  assert.equal(await sdk.fetchSessionByKey(net.rpc, owner.address, keyB), null, "closed");
+  assert.equal(await balance(keyB), 0n, "nothing left on the key");
+  assert.ok((await balance(owner.address)) > ownerBefore, "the leftover lamports went to the owner");
+  assert.equal(await storage.get("list-b", owner.address), null, "the key is forgotten");
+  const after = await sdk.listSessions(net.rpc, owner.address, await chainNow());
+  assert.ok(!after.sessions.some((s) => s.session.sessionKey === keyB));
+
+  // revoke_all_sessions: every session of the owner is revoked by nonce.
+  await sdk.signAndSend(net.rpc, owner, [await sdk.revokeAllSessionsInstruction({ owner })]);
+  assert.equal(await a.status(), "revoked");
+  const classified = sdk.classifySessions((await sdk.listSessions(net.rpc, owner.address, await chainNow())).sessions);
+  assert.equal(classified.live.length, 0);
+  assert.ok(classified.revoked.some((s) => s.session.sessionKey === a.address));
+});
+
+test("transaction logs carry the program's events, decoded", { skip }, async () => {
+  const w = await openWallet("events");
+  const now = await chainNow();
+  const destination = (await generateKeyPairSigner()).address;
+  const grant = await w.grant({
+    ownerSigner: owner,
+    scope: sdk.scope(now + 600n).sol(sdk.caps(SOL / 100n)).label("events"),
+    topUpLamports: 10_000_000n,
+    before: [await sdk.getDepositSolInstructionAsync({ owner, amount: SOL / 10n })],
+  });
+  assert.deepEqual(grant.events.map((e) => e.name), ["SolDeposited", "SessionCreated"]);
+  const created = grant.events[1]!;
+  assert.ok(created.name === "SessionCreated");
+  assert.equal(created.data.sessionKey, w.address);
+  assert.equal(created.data.label, "events");
+  assert.equal(created.data.topUpLamports, 10_000_000n);
+
+  const sent = await w.transferSol(destination, 1_000_000n);
+  const ev = sent.events[0]!;
+  assert.ok(ev.name === "SolTransferred");
+  assert.equal(ev.data.to, destination);
+  assert.equal(ev.data.amount, 1_000_000n);
+  assert.equal(ev.data.lifetimeRemaining, SOL / 100n - 1_000_000n);
+
+  const revoked = await w.revoke();
+  assert.deepEqual(revoked?.events.map((e) => e.name), ["SessionRevoked"]);
+});
+
+const TOKEN_PROGRAM = "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA" as Address;
+const SYSTEM = "11111111111111111111111111111111" as Address;
+
+/** System `create_account` owned by the token program, with rent from the chain. */
+async function createTokenProgramAccount(payer: TransactionSigner, account: TransactionSigner, space: number): Promise<Instruction> {
+  const rent = await net.rpc.getMinimumBalanceForRentExemption(BigInt(space)).send();
+  const data = new Uint8Array(52);
+  const view = new DataView(data.buffer);
+  view.setUint32(0, 0, true);
+  view.setBigUint64(4, rent, true);
+  view.setBigUint64(12, BigInt(space), true);
+  data.set(getAddressEncoder().encode(TOKEN_PROGRAM), 20);
+  return {
+    programAddress: SYSTEM,
+    accounts: [
+      { address: payer.address, role: AccountRole.WRITABLE_SIGNER, signer: payer },
+      { address: account.address, role: AccountRole.WRITABLE_SIGNER, signer: account },
+    ],
+    data,
+  } as unknown as Instruction;
+}
+
+/** SPL Token: a mint (6 decimals, `authority`), a token account per owner, and tokens minted. */
+async function tokenSetup(authority: KeyPairSigner, owners: Address[], amount: bigint) {
+  const mint = await generateKeyPairSigner();
+  const ixs: Instruction[] = [await createTokenProgramAccount(authority, mint, 82)];
+  const initMint = new Uint8Array(35);
+  initMint[0] = 20; // InitializeMint2
+  initMint[1] = 6;
+  initMint.set(getAddressEncoder().encode(authority.address), 2);
+  ixs.push({ programAddress: TOKEN_PROGRAM, accounts: [{ address: mint.address, role: AccountRole.WRITABLE }], data: initMint });
+  const accounts: Address[] = [];
+  for (const o of owners) {
+    const acct = await generateKeyPairSigner();
+    accounts.push(acct.address);
+    ixs.push(await createTokenProgramAccount(authority, acct, 165));
+    const init = new Uint8Array(33);
+    init[0] = 18; // InitializeAccount3
+    init.set(getAddressEncoder().encode(o), 1);
+    ixs.push({
+      programAddress: TOKEN_PROGRAM,
+      accounts: [
+        { address: acct.address, role: AccountRole.WRITABLE },
+        { address: mint.address, role: AccountRole.READONLY },
+      ],
+      data: init,
+    });
+  }
+  const mintTo = new Uint8Array(9);
+  mintTo[0] = 7; // MintTo
+  new DataView(mintTo.buffer).setBigUint64(1, amount, true);
+  ixs.push({
+    programAddress: TOKEN_PROGRAM,
+    accounts: [
+      { address: mint.address, role: AccountRole.WRITABLE },
+      { address: accounts[0]!, role: AccountRole.WRITABLE },
+      { address: authority.address, role: AccountRole.READONLY_SIGNER, signer: authority },
+    ],
+    data: mintTo,
+  } as Instruction);
+  await sdk.signAndSend(net.rpc, authority, ixs);
+  return { mint: mint.address, accounts };
+}
+
+async function tokenAmount(account: Address) {
+  return BigInt((await net.rpc.getTokenAccountBalance(account, { commitment: "confirmed" }).send()).value.amount);
+}
+
+test("tokens: a grant approves the vault, the session transfers, the delegation shows and revoke-all removes it", { skip }, async () => {
+  const w = await openWallet("tokens");
+  const receiver = (await generateKeyPairSigner()).address;
+  const { mint, accounts } = await tokenSetup(owner, [owner.address, receiver], 1_000_000_000n);
+  const [ownerTokens, receiverTokens] = accounts as [Address, Address];
+  const now = await chainNow();
+  await w.grant({
+    ownerSigner: owner,
+    scope: sdk
+      .scope(now + 600n)
+      .mint(mint, sdk.caps(300_000_000n).perInstruction(200_000_000n))
+      .delegate(500_000_000n)
+      .label("tokens"),
+    topUpLamports: 10_000_000n,
+    delegate: { tokenAccount: ownerTokens, tokenProgram: TOKEN_PROGRAM },
+  });
+  const [vault] = await sdk.findVaultPda({ owner: owner.address });
+  let d = await sdk.existingDelegation(net.rpc, owner.address, ownerTokens);
+  assert.deepEqual([d?.delegate, d?.delegatedAmount, d?.delegateIsVault], [vault, 500_000_000n, true]);
+
+  await w.transferToken({ from: ownerTokens, mint, to: receiverTokens, tokenProgram: TOKEN_PROGRAM, amount: 150_000_000n, decimals: 6 });
+  assert.equal(await tokenAmount(receiverTokens), 150_000_000n);
+  assert.equal(await tokenAmount(ownerTokens), 850_000_000n);
+  await assert.rejects(
+    w.transferToken({ from: ownerTokens, mint, to: receiverTokens, tokenProgram: TOKEN_PROGRAM, amount: 200_000_000n, decimals: 6 }),
+    (e: unknown) => e instanceof sdk.TransactionFailedError && e.programError?.name === "LifetimeCapExceeded",
+  );
+  d = await sdk.existingDelegation(net.rpc, owner.address, ownerTokens);
+  assert.equal(d?.delegatedAmount, 350_000_000n, "what a new session with this mint would inherit");
+
+  await sdk.signAndSend(net.rpc, owner, [
+    await sdk.revokeAllSessionsInstruction({ owner, delegations: [{ tokenAccount: ownerTokens, tokenProgram: TOKEN_PROGRAM }] }),
+  ]);
+  d = await sdk.existingDelegation(net.rpc, owner.address, ownerTokens);
+  assert.equal(d?.delegate, null, "revoke-all removed the vault's delegation");
+  assert.equal(await w.status(), "revoked");
+});
+
+test("a session expires when the chain's clock passes its expiry", { skip }, async () => {
+  const w = await openWallet("expiry");
+  const now = await chainNow();
+  await w.grant({ ownerSigner: owner, scope: sdk.scope(now + 120n).sol(sdk.caps(SOL / 100n)), topUpLamports: 10_000_000n });
+  const fired: bigint[] = [];
+  const cancel = await w.onBeforeExpiry(119, (at) => fired.push(at));
+  assert.equal(await w.status(), "live");
+  await net.setClock({ unixTimestamp: Number(now + 120n) });
+  assert.equal(await w.status(), "expired");
+  await assert.rejects(w.transferSol(owner.address, 1n), (e: unknown) => {
+    assert.ok(e instanceof sdk.TransactionFailedError);
+    assert.equal(e.programError?.name, "SessionExpired");
+    return true;
+  });
+  await new Promise((r) => setTimeout(r, 1500));
+  assert.deepEqual(fired, [now + 120n], "the before-expiry callback ran");
+  cancel();
+  await net.setClock({ wallClock: true });
+});
+
+test("migrations/deploy.ts runs with the SDK's dependencies and finds the program", { skip }, async () => {
+  const { spawnSync } = await import("node:child_process");
+  const { fileURLToPath } = await import("node:url");
+  const script = fileURLToPath(new URL("../../scripts/run-migration.mjs", import.meta.url));
+  const r = spawnSync(process.execPath, [script, "--url", net.url, "--owner", owner.address], { encoding: "utf8" });
+  assert.equal(r.status, 0, r.stderr);
+  const [vault] = await sdk.findVaultPda({ owner: owner.address });
+  assert.match(r.stdout, new RegExp(`session-keys live at ${sdk.SESSION_KEYS_PROGRAM_ADDRESS}`));
+  assert.match(r.stdout, new RegExp(`vault   ${vault}`));
+  assert.match(r.stdout, /session \S+ (live|revoked|expired|exhausted) /);
+});

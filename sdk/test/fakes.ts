@@ -1,0 +1,70 @@
+// A recording fake of the RPC methods SessionWallet uses (the real chain runs in the e2e tests).
+import {
+  getBase58Decoder,
+  getBase64Decoder,
+  getBase64EncodedWireTransaction,
+  getBase64Encoder,
+  getTransactionDecoder,
+  type Address,
+  type Blockhash,
+  type Transaction,
+} from "@solana/kit";
+import * as sdk from "../src/index";
+
+export const blockhash = { blockhash: "4vJ9JU1bJJE96FWSJKvHsmmFADCg4gpZQff4P3bkLKi" as Blockhash, lastValidBlockHeight: 100n };
+
+/**
+ * A recording fake of the RPC methods SessionWallet uses: a Clock sysvar at `now`, a balance,
+ * an optional session account (only its payer matters here), and instant confirmation.
+ */
+export function fakeRpc(opts: { now?: bigint; balance?: bigint } = {}) {
+  const sent: Transaction[] = [];
+  const state = { sent, session: null as null | { payer: Address; expiresAt?: bigint }, rpc: null as unknown as sdk.SessionWalletRpc };
+  const ok = <T>(v: T) => ({ send: async () => v });
+  const b64 = getBase64Decoder();
+  const clock = new Uint8Array(40);
+  new DataView(clock.buffer).setBigInt64(32, opts.now ?? 0n, true);
+  state.rpc = {
+    getAccountInfo: (addr: string) => {
+      if (addr === "SysvarC1ock11111111111111111111111111111111") return ok({ value: { data: [b64.decode(clock), "base64"] } });
+      return ok({ value: null });
+    },
+    getMultipleAccounts: () => ok({ value: [] }),
+    getBalance: () => ok({ value: opts.balance ?? 0n }),
+    getLatestBlockhash: () => ok({ value: blockhash }),
+    sendTransaction: (wire: string) => {
+      sent.push(getTransactionDecoder().decode(getBase64Encoder().encode(wire)));
+      return ok(getBase58Decoder().decode(new Uint8Array(64)));
+    },
+    getSignatureStatuses: () => ok({ value: [{ confirmationStatus: "confirmed", err: null }] }),
+    getTransaction: () => ok({ meta: { logMessages: [] } }),
+  } as unknown as sdk.SessionWalletRpc;
+  // fetchSessionByKey goes through fetchMaybeSession → getAccountInfo; the fake answers with a
+  // real session encoding when `session` is set.
+  const base = state.rpc.getAccountInfo.bind(state.rpc);
+  (state.rpc as unknown as Record<string, unknown>).getAccountInfo = (addr: Address, config: unknown) => {
+    if (state.session && addr !== "SysvarC1ock11111111111111111111111111111111") {
+      const data = sdk.getSessionEncoder().encode({
+        version: 1,
+        bump: 255,
+        owner: state.session.payer,
+        sessionKey: state.session.payer,
+        payer: state.session.payer,
+        createdAt: 0n,
+        expiresAt: state.session.expiresAt ?? 1n,
+        nonce: 0n,
+        maxUses: 1,
+        uses: 0,
+        sol: null,
+        mints: [],
+        destinations: [],
+        programs: [],
+        label: "",
+      });
+      return ok({ value: { data: [b64.decode(new Uint8Array(data)), "base64"], executable: false, lamports: 1n, owner: sdk.SESSION_KEYS_PROGRAM_ADDRESS, space: BigInt(data.length) } });
+    }
+    return (base as (a: Address, c: unknown) => unknown)(addr, config);
+  };
+  void getBase64EncodedWireTransaction;
+  return state;
+}
