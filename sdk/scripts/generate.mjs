@@ -5,7 +5,7 @@
 //   node scripts/generate.mjs          rewrite src/generated/
 //   node scripts/generate.mjs --check  fail if src/generated/ differs from a fresh generation
 //
-// Workarounds for known Codama problems (see the README's "TypeScript SDK" section):
+// Workarounds for known Codama problems (listed in sdk/README.md and the root README's "IDL" section):
 // - package.json overrides `@codama/renderers-core` to 1.3.11 (1.3.12 pins an unpublished
 //   `@codama/errors`) and gives `@codama/renderers-js` `@codama/nodes` 1.9.0: from 1.10.0,
 //   `structTypeNode([])` omits `fields`, and renderers-js 2.2.0 builds such an empty struct

@@ -1,6 +1,9 @@
 // Starts localnet (crates/localnet: the programs behind Solana JSON-RPC) for the end-to-end and
 // browser tests, on free ports. LOCALNET_URL uses a running one instead; LOCALNET_BIN runs a
-// built binary instead of `cargo run`. Returns null when this checkout has no localnet crate.
+// given binary. Otherwise the binary that `cargo test --workspace` already built
+// (`$CARGO_TARGET_DIR/debug/localnet`, default `target/debug/localnet`) runs when it exists, so
+// the README's test command builds nothing twice; without it, `cargo run -p localnet`.
+// Returns null when this checkout has no localnet crate.
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -15,7 +18,19 @@ export interface Localnet {
   stop(): Promise<void>;
 }
 
-const repo = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+/** The repository root: the nearest folder above this file with an Anchor.toml (the tests run
+ * from sdk/test as sources and from sdk/dist/test once bundled). */
+function findRepo(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, "Anchor.toml"))) {
+    const up = dirname(dir);
+    if (up === dir) throw new Error("no Anchor.toml above the SDK tests: run them inside the repository");
+    dir = up;
+  }
+  return dir;
+}
+
+const repo = findRepo();
 
 /** Why localnet cannot run here, or null if it can. */
 export function localnetMissing(): string | null {
@@ -27,8 +42,10 @@ export async function startLocalnet(): Promise<Localnet> {
   let child: ChildProcess | null = null;
   let url = process.env.LOCALNET_URL;
   if (!url) {
-    const [cmd, args] = process.env.LOCALNET_BIN
-      ? [process.env.LOCALNET_BIN, ["--port", "0"]]
+    const built = join(process.env.CARGO_TARGET_DIR ?? join(repo, "target"), "debug", "localnet");
+    const bin = process.env.LOCALNET_BIN ?? (existsSync(built) ? built : undefined);
+    const [cmd, args] = bin
+      ? [bin, ["--port", "0"]]
       : ["cargo", ["run", "-q", "-p", "localnet", "--", "--port", "0"]];
     child = spawn(cmd, args, { cwd: repo, stdio: ["ignore", "pipe", "pipe"] });
     url = await new Promise<string>((resolve, reject) => {

@@ -260,18 +260,28 @@ impl TestEnv {
         &mut self,
         tx: impl Into<VersionedTransaction>,
     ) -> (Result<(), TransactionError>, Vec<String>) {
-        match self
-            .ctx
-            .banks_client
-            .process_transaction_with_metadata(tx)
-            .await
-        {
-            Ok(r) => {
-                let logs = r.metadata.map(|m| m.log_messages).unwrap_or_default();
-                (r.result, stubs::normalize_logs(logs))
+        let tx: VersionedTransaction = tx.into();
+        // `process_transaction` (what `send` uses) returns once the status is recorded, a
+        // moment before the bank releases the transaction's account locks; this path runs on
+        // the bank directly and can meet those locks. `AccountInUse` means nothing ran: retry.
+        for _ in 0..100 {
+            let r = self
+                .ctx
+                .banks_client
+                .process_transaction_with_metadata(tx.clone())
+                .await;
+            match r {
+                Ok(r) if r.result == Err(TransactionError::AccountInUse) => {
+                    tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+                }
+                Ok(r) => {
+                    let logs = r.metadata.map(|m| m.log_messages).unwrap_or_default();
+                    return (r.result, stubs::normalize_logs(logs));
+                }
+                Err(e) => return (Err(e.unwrap()), Vec::new()),
             }
-            Err(e) => (Err(e.unwrap()), Vec::new()),
         }
+        (Err(TransactionError::AccountInUse), Vec::new())
     }
 
     /// The session-keys events in `logs` (see [`client::decode::events_from_logs`]).
@@ -382,8 +392,8 @@ impl TestEnv {
         Some(client::decode::wallet(&account.data).unwrap())
     }
 
-    /// Creates a mint owned by `token_program` with [`DECIMALS`]; the context payer is its
-    /// authority.
+    /// Creates a mint owned by `token_program` with [`DECIMALS`]; the context payer is its mint
+    /// and freeze authority.
     pub async fn create_mint(&mut self, token_program: &Pubkey) -> Pubkey {
         let mint = Keypair::new();
         let payer = self.ctx.payer.insecure_clone();
@@ -401,7 +411,7 @@ impl TestEnv {
                 token_program,
                 &mint.pubkey(),
                 &payer.pubkey(),
-                None,
+                Some(&payer.pubkey()),
                 DECIMALS,
             )
             .unwrap(),

@@ -182,6 +182,7 @@ pub const ALL_ERRORS: &[SessionError] = &[
     SessionError::TooManyWatchedAccounts,
     SessionError::NotVaultDelegate,
     SessionError::TooManyTokenAccounts,
+    SessionError::ConfidentialAccount,
 ];
 
 /// The on-chain custom error code of `e`.
@@ -380,6 +381,6 @@ mod tests {
         assert_eq!(error_from_code(0), None);
         assert_eq!(error_code(SessionError::SessionExpired), 6000);
         // The table ends with the last variant: a new variant must be appended here too.
-        assert_eq!(ALL_ERRORS.last(), Some(&SessionError::TooManyTokenAccounts));
+        assert_eq!(ALL_ERRORS.last(), Some(&SessionError::ConfidentialAccount));
     }
 }

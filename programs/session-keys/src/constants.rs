@@ -1,11 +1,11 @@
 //! Seeds and limits. Every limit here is part of the public contract and documented in the README.
 use anchor_lang::prelude::*;
 
-/// Seed prefix of a [`crate::state::Session`] PDA: `["session", owner, session_key]`.
+/// Seed prefix of a `Session` PDA: `["session", owner, session_key]`.
 #[constant]
 pub const SESSION_SEED: &[u8] = b"session";
 
-/// Seed prefix of a [`crate::state::Wallet`] PDA: `["wallet", owner]`.
+/// Seed prefix of a `Wallet` PDA: `["wallet", owner]`.
 #[constant]
 pub const WALLET_SEED: &[u8] = b"wallet";
 
@@ -91,7 +91,7 @@ pub const MAX_REVOKE_TOKEN_ACCOUNTS: u8 = 16;
 #[constant]
 pub const UNLIMITED_USES: u32 = u32::MAX;
 
-/// Stored per-instruction cap meaning "none": every `u64` amount is `<= u64::MAX`, so the
+/// Stored per-instruction cap meaning "none": every `u64` amount is at most the largest `u64`, so the
 /// sentinel is exact, not a special case.
 #[constant]
 pub const NO_PER_INSTRUCTION_CAP: u64 = u64::MAX;

@@ -183,7 +183,8 @@ pub enum SessionError {
     /// 6057
     #[msg("Too many vault-controlled token accounts in one execute: at most 16")]
     TooManyWatchedAccounts,
-    /// 6058
+    /// 6058. No longer returned: `revoke_all_sessions` skips such accounts so that nothing can
+    /// block it. Kept because codes are append-only.
     #[msg(
         "The vault is not the delegate of this token account: leave it out of revoke_all_sessions"
     )]
@@ -193,6 +194,9 @@ pub enum SessionError {
         "Too many token accounts in one revoke_all_sessions: at most 16; send the rest in another"
     )]
     TooManyTokenAccounts,
+    /// 6060
+    #[msg("execute cannot account for a confidential (encrypted) balance: leave vault token accounts with confidential transfers out of execute")]
+    ConfidentialAccount,
 }
 
 #[cfg(test)]

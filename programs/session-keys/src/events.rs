@@ -20,7 +20,7 @@ pub struct SessionCreated {
     pub expires_at: i64,
     /// The owner's revocation nonce it was created under.
     pub nonce: u64,
-    /// Most uses, `u32::MAX` if unlimited.
+    /// Most uses, the largest `u32` if unlimited.
     pub max_uses: u32,
     /// SOL caps (lifetime, per instruction, window), `None` if it may not move SOL.
     pub sol: Option<Allowance>,
@@ -88,9 +88,9 @@ pub struct TokenTransferred {
     pub amount: u64,
     /// Lifetime allowance left for this mint.
     pub lifetime_remaining: u64,
-    /// Allowance left in the current window (`u64::MAX` if no window).
+    /// Allowance left in the current window (the largest `u64` if no window).
     pub window_remaining: u64,
-    /// Uses left (`u32::MAX` if unlimited).
+    /// Uses left (the largest `u32` if unlimited).
     pub uses_remaining: u32,
 }
 
@@ -107,9 +107,9 @@ pub struct SolTransferred {
     pub amount: u64,
     /// Lifetime lamport allowance left.
     pub lifetime_remaining: u64,
-    /// Lamports left in the current window (`u64::MAX` if no window).
+    /// Lamports left in the current window (the largest `u64` if no window).
     pub window_remaining: u64,
-    /// Uses left (`u32::MAX` if unlimited).
+    /// Uses left (the largest `u32` if unlimited).
     pub uses_remaining: u32,
 }
 

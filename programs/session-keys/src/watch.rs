@@ -59,6 +59,12 @@ impl<'a, 'info> Watch<'a, 'info> {
             count <= usize::from(MAX_WATCHED_TOKEN_ACCOUNTS),
             SessionError::TooManyWatchedAccounts
         );
+        require!(
+            !accounts
+                .iter()
+                .any(|info| controlled(info).is_some_and(|t| t.confidential)),
+            SessionError::ConfidentialAccount
+        );
         let mut watched = Vec::with_capacity(count);
         for (i, info) in accounts.iter().enumerate() {
             if !first(i, info) {
@@ -107,7 +113,9 @@ impl<'a, 'info> Watch<'a, 'info> {
             let after = read_token(w.info);
             effects.token(&w.token, after.as_ref(), owner, vault)?;
             let lamports = w.info.lamports();
-            if w.token.ours(owner, vault) {
+            // A wrapped-SOL account's lamports move with its amount, which is charged to the
+            // native mint's caps already.
+            if w.token.ours(owner, vault) && !w.token.is_native {
                 effects.lamports(w.lamports, lamports);
             }
             w.token = after.ok_or(SessionError::TokenAccountTampered)?;

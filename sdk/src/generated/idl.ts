@@ -30,21 +30,23 @@ export const MAX_MINTS = 4;
 export const MAX_PROGRAMS = 4;
 /** Longest raw-bytes value of an argument rule (a pubkey). */
 export const MAX_RAW_ARG_LEN = 32;
+/** Most (token account, token program) pairs one `revoke_all_sessions` takes: each revoke CPI costs heap, and the owner can send several. */
+export const MAX_REVOKE_TOKEN_ACCOUNTS = 16;
 /** Longest session a wallet can grant: 30 days, in seconds. */
 export const MAX_SESSION_DURATION = 2592000n;
 /** Largest session account, in bytes: a session is never larger than the transaction that creates it (1,232 bytes), which keeps decoding it well inside the 32 KiB program heap. */
 export const MAX_SESSION_SPACE = 1232;
 /** Most distinct vault-controlled token accounts one `execute` may touch (each is snapshotted around every call). */
 export const MAX_WATCHED_TOKEN_ACCOUNTS = 16;
-/** Stored per-instruction cap meaning "none": every `u64` amount is `<= u64::MAX`, so the sentinel is exact, not a special case. */
+/** Stored per-instruction cap meaning "none": every `u64` amount is at most the largest `u64`, so the sentinel is exact, not a special case. */
 export const NO_PER_INSTRUCTION_CAP = 18446744073709551615n;
-/** Seed prefix of a [`crate::state::Session`] PDA: `["session", owner, session_key]`. */
+/** Seed prefix of a `Session` PDA: `["session", owner, session_key]`. */
 export const SESSION_SEED = new Uint8Array([115, 101, 115, 115, 105, 111, 110]);
 /** Stored `max_uses` meaning "no limit on uses". */
 export const UNLIMITED_USES = 4294967295;
 /** Seed prefix of the owner's vault PDA: `["vault", owner]`. System-owned, no data; it holds the SOL sessions may spend, is the SPL delegate (or owner) of spendable token accounts and signs every proxied call. */
 export const VAULT_SEED = new Uint8Array([118, 97, 117, 108, 116]);
-/** Seed prefix of a [`crate::state::Wallet`] PDA: `["wallet", owner]`. */
+/** Seed prefix of a `Wallet` PDA: `["wallet", owner]`. */
 export const WALLET_SEED = new Uint8Array([119, 97, 108, 108, 101, 116]);
 
 /** Every program error: code, name (as in the Rust enum) and message. */
@@ -108,6 +110,8 @@ export const PROGRAM_ERRORS: readonly { readonly code: number; readonly name: st
   { code: 6056, name: "TooManyExecuteAccounts", message: "Too many accounts in one execute: at most 64 remaining accounts" },
   { code: 6057, name: "TooManyWatchedAccounts", message: "Too many vault-controlled token accounts in one execute: at most 16" },
   { code: 6058, name: "NotVaultDelegate", message: "The vault is not the delegate of this token account: leave it out of revoke_all_sessions" },
+  { code: 6059, name: "TooManyTokenAccounts", message: "Too many token accounts in one revoke_all_sessions: at most 16; send the rest in another" },
+  { code: 6060, name: "ConfidentialAccount", message: "execute cannot account for a confidential (encrypted) balance: leave vault token accounts with confidential transfers out of execute" },
 ];
 
 /** Every event name (as in the Rust struct) with its 8-byte discriminator, hex. */

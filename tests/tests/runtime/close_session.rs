@@ -64,3 +64,34 @@ async fn stranger_closes_only_after_expiry() {
     assert!(env.account(&session).await.is_none());
     assert_eq!(env.lamports(&payer).await, payer_before + rent);
 }
+
+#[tokio::test]
+async fn a_session_out_of_uses_is_dead_and_anyone_may_close_it() {
+    let mut env = TestEnv::new().await;
+    let (owner, key) = (env.owner.pubkey(), env.key.pubkey());
+    env.create_session(
+        Scope::until(START + 3600)
+            .mint(env.mint, caps(10 * TOKEN))
+            .delegate(10 * TOKEN)
+            .max_uses(1)
+            .build(START)
+            .unwrap(),
+    )
+    .await
+    .unwrap();
+    let stranger = env.stranger.insecure_clone();
+    // A use left: still alive, even for a stranger's crank.
+    let r = env
+        .send(&[ix::close_session(&owner, &key, &owner)], &[&stranger])
+        .await;
+    assert_session_error(r, SessionError::SessionStillActive);
+    env.send_transfer(TOKEN).await.unwrap();
+    // Out of uses long before expiry: dead, so its rent need not wait 30 days.
+    let session = pda::session(&owner, &key).0;
+    let (rent, before) = (env.lamports(&session).await, env.lamports(&owner).await);
+    env.send(&[ix::close_session(&owner, &key, &owner)], &[&stranger])
+        .await
+        .unwrap();
+    assert!(env.account(&session).await.is_none());
+    assert_eq!(env.lamports(&owner).await, before + rent);
+}

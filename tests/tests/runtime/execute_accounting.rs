@@ -258,37 +258,57 @@ async fn revoke_all_also_revokes_the_vaults_delegations() {
     .unwrap();
     let (owner_ata, mint) = (env.owner_ata, env.mint);
     let undelegated = env.create_token_account(&mint, &owner).await;
+    let vault = pda::vault(&owner).0;
     let elsewhere = env.create_token_account(&mint, &owner).await;
     let other = Pubkey::new_unique();
     let approve =
         spl_token::instruction::approve(&spl, &elsewhere, &other, &owner, &[], 7).unwrap();
     env.send_owner(&[approve]).await.unwrap();
 
-    // An account delegated to someone else is not the vault's to revoke: refused whole.
-    let r = env
-        .send_owner(&[ix::revoke_all_sessions(
-            &owner,
-            &[(owner_ata, spl), (elsewhere, spl)],
-        )])
-        .await;
-    assert_session_error(r, SessionError::NotVaultDelegate);
-    assert_eq!(env.wallet_of(&owner).await.unwrap().nonce, 0);
-    assert_eq!(
-        env.token_account(&owner_ata).await.delegated_amount,
-        10 * TOKEN
-    );
+    // A frozen account can neither be revoked nor spent; freeze one of the vault's.
+    let frozen = env.create_token_account(&mint, &owner).await;
+    let approve = spl_token::instruction::approve(&spl, &frozen, &vault, &owner, &[], 3).unwrap();
+    env.send_owner(&[approve]).await.unwrap();
+    let authority = env.ctx.payer.insecure_clone();
+    let freeze =
+        spl_token::instruction::freeze_account(&spl, &frozen, &mint, &authority.pubkey(), &[])
+            .unwrap();
+    env.send(&[freeze], &[&authority]).await.unwrap();
 
-    // The vault's delegation goes with the sessions; an account without one is skipped.
-    env.send_owner(&[ix::revoke_all_sessions(
+    // Nothing listed can block the kill switch: the vault's delegations go with the sessions;
+    // an account without one, one delegated elsewhere, a frozen one and a read-only one are
+    // skipped and keep what they have.
+    let mut i = ix::revoke_all_sessions(
         &owner,
-        &[(owner_ata, spl), (undelegated, spl)],
-    )])
-    .await
-    .unwrap();
+        &[
+            (owner_ata, spl),
+            (undelegated, spl),
+            (elsewhere, spl),
+            (frozen, spl),
+        ],
+    );
+    i.accounts
+        .push(solana_sdk::instruction::AccountMeta::new_readonly(
+            owner_ata, false,
+        ));
+    i.accounts
+        .push(solana_sdk::instruction::AccountMeta::new_readonly(
+            spl, false,
+        ));
+    let (r, logs) = env
+        .send_with_logs(&[i], &[&env.owner.insecure_clone()])
+        .await;
+    r.unwrap();
     assert_eq!(env.wallet_of(&owner).await.unwrap().nonce, 1);
     let a = env.token_account(&owner_ata).await;
     assert_eq!((a.delegate, a.delegated_amount), (None.into(), 0));
     assert_eq!(env.token_account(&elsewhere).await.delegated_amount, 7);
+    assert_eq!(env.token_account(&frozen).await.delegated_amount, 3);
+    let events = TestEnv::events(&logs);
+    let [session_keys_client::decode::SessionEvent::AllSessionsRevoked(e)] = &events[..] else {
+        panic!("{events:?}")
+    };
+    assert_eq!(e.revoked_delegations, vec![owner_ata]);
     let i = env.transfer_ix(TOKEN).await;
     let r = env.send_key(&[i]).await;
     assert_session_error(r, SessionError::SessionRevoked);

@@ -2,12 +2,14 @@ use crate::emit;
 use crate::{
     errors::SessionError,
     events::SessionClosed,
+    policy,
     state::{Session, Wallet},
 };
 use anchor_lang::prelude::*;
 
-/// Closes a dead session (expired, or revoked by `revoke_all_sessions`) and refunds its rent to
-/// its payer. Anyone may send it: a cleanup crank needs no key of the owner's.
+/// Closes a dead session (expired, revoked by `revoke_all_sessions`, or out of uses) and
+/// refunds its rent to its payer. Anyone may send it: a cleanup crank needs no key of the
+/// owner's.
 #[derive(Accounts)]
 pub struct CloseSession<'info> {
     /// The dead session.
@@ -23,10 +25,10 @@ pub struct CloseSession<'info> {
 
 impl CloseSession<'_> {
     fn validate(&self, now: i64) -> Result<()> {
-        require!(
-            self.session.check_live(now, self.wallet.nonce).is_err(),
-            SessionError::SessionStillActive
-        );
+        let s = &self.session;
+        let dead = s.check_live(now, self.wallet.nonce).is_err()
+            || policy::next_use(s.uses, s.max_uses).is_err();
+        require!(dead, SessionError::SessionStillActive);
         Ok(())
     }
 

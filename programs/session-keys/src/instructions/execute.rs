@@ -138,7 +138,7 @@ impl<'info> Execute<'info> {
             watch.observe(&mut effects)?;
             let lamports = effects.lamports_out()?;
             totals.add(Asset::Sol, lamports)?;
-            let mut tokens = Vec::new();
+            let mut tokens = Vec::with_capacity(effects.outflows().count());
             for out in effects.outflows() {
                 let out = out?;
                 totals.add(Asset::Mint(out.mint), out.amount)?;

@@ -12,9 +12,10 @@ use anchor_spl::token_interface::{self, Revoke};
 /// Remaining accounts: up to [`MAX_REVOKE_TOKEN_ACCOUNTS`] pairs (owner token account
 /// [writable], its token program). On each,
 /// the vault's delegation is revoked in the same instruction (the owner signs), so "revoke
-/// everything" leaves no session anything to spend. An account with no delegate is skipped;
-/// one delegated to someone other than the vault is refused ([`SessionError::NotVaultDelegate`])
-/// rather than silently revoked.
+/// everything" leaves no session anything to spend. A pair that cannot or should not be
+/// revoked (no delegate, another delegate, frozen, read-only, not the owner's, not a token
+/// account) is skipped, never an error: nothing listed can block the kill switch.
+/// `AllSessionsRevoked.revoked_delegations` lists the accounts actually revoked.
 #[derive(Accounts)]
 pub struct RevokeAllSessions<'info> {
     /// The owner.
@@ -25,34 +26,22 @@ pub struct RevokeAllSessions<'info> {
 }
 
 impl<'info> RevokeAllSessions<'info> {
-    /// Checks one (token account, token program) pair; `true` if the vault is its delegate.
-    fn validate_pair(
-        &self,
-        vault: &Pubkey,
-        account: &AccountInfo,
-        program: &AccountInfo,
-    ) -> Result<bool> {
-        require!(
-            *program.key == anchor_spl::token::ID || *program.key == anchor_spl::token_2022::ID,
-            ErrorCode::InvalidProgramId
-        );
-        require_keys_eq!(
-            *account.owner,
-            *program.key,
-            SessionError::WrongSourceAccount
-        );
-        let token = TokenState::parse(&account.try_borrow_data()?)
-            .ok_or(SessionError::WrongSourceAccount)?;
-        require_keys_eq!(
-            token.owner,
-            self.owner.key(),
-            SessionError::WrongSourceAccount
-        );
-        match token.delegate.as_ref() {
-            None => Ok(false),
-            Some(d) if d == vault => Ok(true),
-            Some(_) => err!(SessionError::NotVaultDelegate),
+    /// Whether the vault's delegation can and should be revoked on this (token account, token
+    /// program) pair: a writable, unfrozen token account of the owner, of that program, with
+    /// the vault as delegate. Anything else is skipped: no listed account may stop the nonce
+    /// bump that kills every session.
+    fn revocable(&self, vault: &Pubkey, account: &AccountInfo, program: &AccountInfo) -> bool {
+        let is_token_program =
+            *program.key == anchor_spl::token::ID || *program.key == anchor_spl::token_2022::ID;
+        if !is_token_program || account.owner != program.key || !account.is_writable {
+            return false;
         }
+        let Ok(data) = account.try_borrow_data() else {
+            return false;
+        };
+        TokenState::parse(&data).is_some_and(|t| {
+            t.owner == self.owner.key() && t.delegate.as_ref() == Some(vault) && t.state != 2
+        })
     }
 
     /// Increments the nonce, then revokes the vault's delegation on the given accounts.
@@ -73,7 +62,7 @@ impl<'info> RevokeAllSessions<'info> {
             let [account, program] = pair else {
                 return err!(SessionError::MissingDelegateAccounts);
             };
-            if a.validate_pair(&vault, account, program)? {
+            if a.revocable(&vault, account, program) {
                 token_interface::revoke(CpiContext::new(
                     program.key(),
                     Revoke {

@@ -25,6 +25,8 @@ use anchor_lang::prelude::Pubkey;
 pub const TOKEN_ACCOUNT_LEN: usize = 165;
 /// Token-2022 account-type byte (at offset 165) of a token account with extensions.
 const ACCOUNT_TYPE_ACCOUNT: u8 = 2;
+/// Token-2022 extension type `ConfidentialTransferAccount`: a balance the diff cannot see.
+pub const EXTENSION_CONFIDENTIAL_TRANSFER_ACCOUNT: u16 = 5;
 
 /// Offsets of the base token-account layout (`spl_token::state::Account::pack`).
 mod offset {
@@ -33,6 +35,7 @@ mod offset {
     pub const AMOUNT: usize = 64;
     pub const DELEGATE: usize = 72;
     pub const STATE: usize = 108;
+    pub const IS_NATIVE: usize = 109;
     pub const DELEGATED_AMOUNT: usize = 121;
     pub const CLOSE_AUTHORITY: usize = 129;
 }
@@ -57,6 +60,29 @@ pub struct TokenState {
     /// Length of the account data: a change means extensions were added (Token-2022
     /// `reallocate`), which a call must not do to an account the vault controls.
     pub data_len: usize,
+    /// A wrapped-SOL account: its lamports move with its token amount.
+    pub is_native: bool,
+    /// Carries Token-2022's `ConfidentialTransferAccount` extension: part of its balance is
+    /// encrypted and invisible to a balance diff.
+    pub confidential: bool,
+}
+
+/// Whether the Token-2022 extensions after the base layout (type-length-value entries from
+/// offset 166) include `extension`.
+fn has_extension(data: &[u8], extension: u16) -> bool {
+    let mut at = TOKEN_ACCOUNT_LEN.saturating_add(1);
+    while let Some(&[t0, t1, l0, l1]) = data.get(at..at.saturating_add(4)) {
+        let ty = u16::from_le_bytes([t0, t1]);
+        let len = usize::from(u16::from_le_bytes([l0, l1]));
+        if ty == extension {
+            return true;
+        }
+        if ty == 0 {
+            return false;
+        }
+        at = at.saturating_add(4).saturating_add(len);
+    }
+    false
 }
 
 fn read_pubkey(data: &[u8], at: usize) -> Option<Pubkey> {
@@ -106,6 +132,8 @@ impl TokenState {
             delegated_amount: read_u64(data, offset::DELEGATED_AMOUNT)?,
             close_authority: read_option_pubkey(data, offset::CLOSE_AUTHORITY)?,
             data_len: data.len(),
+            is_native: data.get(offset::IS_NATIVE) == Some(&1),
+            confidential: has_extension(data, EXTENSION_CONFIDENTIAL_TRANSFER_ACCOUNT),
         })
     }
 
@@ -130,6 +158,8 @@ impl TokenState {
             || (after.delegate.is_none() && after.delegated_amount == 0);
         self.mint == after.mint
             && self.data_len == after.data_len
+            && self.is_native == after.is_native
+            && self.confidential == after.confidential
             && self.owner == after.owner
             && self.close_authority == after.close_authority
             && self.state == after.state
@@ -324,6 +354,8 @@ mod tests {
             delegated_amount: 0,
             close_authority: None,
             data_len: TOKEN_ACCOUNT_LEN,
+            is_native: false,
+            confidential: false,
         }
     }
 
@@ -343,7 +375,11 @@ mod tests {
             } else {
                 AccountState::Initialized
             },
-            is_native: COption::None,
+            is_native: if t.is_native {
+                COption::Some(0)
+            } else {
+                COption::None
+            },
             delegated_amount: t.delegated_amount,
             close_authority: option(t.close_authority),
         };
@@ -376,6 +412,25 @@ mod tests {
         let mut frozen = account(Pubkey::new_unique(), u64::MAX);
         frozen.state = 2;
         assert_eq!(TokenState::parse(&packed(&frozen)), Some(frozen));
+        let mut wrapped = t;
+        wrapped.is_native = true;
+        assert_eq!(TokenState::parse(&packed(&wrapped)), Some(wrapped));
+        // Extensions: ImmutableOwner (7, empty) then ConfidentialTransferAccount (5).
+        let mut ext = packed(&t);
+        ext.extend_from_slice(&[ACCOUNT_TYPE_ACCOUNT, 7, 0, 0, 0, 5, 0, 2, 0, 9, 9]);
+        assert_eq!(
+            TokenState::parse(&ext),
+            Some(TokenState {
+                data_len: ext.len(),
+                confidential: true,
+                ..t
+            })
+        );
+        assert_eq!(
+            EXTENSION_CONFIDENTIAL_TRANSFER_ACCOUNT,
+            anchor_spl::token_2022::spl_token_2022::extension::ExtensionType::ConfidentialTransferAccount
+                as u16
+        );
         let mut ext = packed(&t);
         ext.extend_from_slice(&[ACCOUNT_TYPE_ACCOUNT, 0, 0]);
         assert_eq!(

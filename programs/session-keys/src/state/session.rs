@@ -52,7 +52,7 @@ pub struct Session {
     pub expires_at: i64,
     /// The owner's revocation nonce at creation; the session is dead once the wallet's differs.
     pub nonce: u64,
-    /// Most successful uses, `UNLIMITED_USES` (`u32::MAX`) if unlimited.
+    /// Most successful uses, `UNLIMITED_USES` (the largest `u32`) if unlimited.
     pub max_uses: u32,
     /// Successful uses so far (transfers and `execute` batches).
     pub uses: u32,
@@ -120,7 +120,7 @@ impl Session {
         Ok(after)
     }
 
-    /// Remaining uses, `u32::MAX` if unlimited.
+    /// Remaining uses, the largest `u32` if unlimited.
     pub fn uses_remaining(&self) -> u32 {
         if self.max_uses == policy::UNLIMITED_USES {
             u32::MAX

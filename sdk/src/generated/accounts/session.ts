@@ -93,7 +93,7 @@ export type Session = {
   expiresAt: bigint;
   /** The owner's revocation nonce at creation; the session is dead once the wallet's differs. */
   nonce: bigint;
-  /** Most successful uses, `UNLIMITED_USES` (`u32::MAX`) if unlimited. */
+  /** Most successful uses, `UNLIMITED_USES` (the largest `u32`) if unlimited. */
   maxUses: number;
   /** Successful uses so far (transfers and `execute` batches). */
   uses: number;
@@ -129,7 +129,7 @@ export type SessionArgs = {
   expiresAt: number | bigint;
   /** The owner's revocation nonce at creation; the session is dead once the wallet's differs. */
   nonce: number | bigint;
-  /** Most successful uses, `UNLIMITED_USES` (`u32::MAX`) if unlimited. */
+  /** Most successful uses, `UNLIMITED_USES` (the largest `u32`) if unlimited. */
   maxUses: number;
   /** Successful uses so far (transfers and `execute` batches). */
   uses: number;

@@ -132,10 +132,15 @@ export const SESSION_KEYS_ERROR__TOO_MANY_EXECUTE_ACCOUNTS = 0x17a8; // 6056
 export const SESSION_KEYS_ERROR__TOO_MANY_WATCHED_ACCOUNTS = 0x17a9; // 6057
 /** NotVaultDelegate: The vault is not the delegate of this token account: leave it out of revoke_all_sessions */
 export const SESSION_KEYS_ERROR__NOT_VAULT_DELEGATE = 0x17aa; // 6058
+/** TooManyTokenAccounts: Too many token accounts in one revoke_all_sessions: at most 16; send the rest in another */
+export const SESSION_KEYS_ERROR__TOO_MANY_TOKEN_ACCOUNTS = 0x17ab; // 6059
+/** ConfidentialAccount: execute cannot account for a confidential (encrypted) balance: leave vault token accounts with confidential transfers out of execute */
+export const SESSION_KEYS_ERROR__CONFIDENTIAL_ACCOUNT = 0x17ac; // 6060
 
 export type SessionKeysError =
   | typeof SESSION_KEYS_ERROR__ACCOUNT_RULE_VIOLATED
   | typeof SESSION_KEYS_ERROR__ARGUMENT_RULE_VIOLATED
+  | typeof SESSION_KEYS_ERROR__CONFIDENTIAL_ACCOUNT
   | typeof SESSION_KEYS_ERROR__DELEGATE_MINT_NOT_GRANTED
   | typeof SESSION_KEYS_ERROR__DELEGATION_MISSING
   | typeof SESSION_KEYS_ERROR__DELEGATION_REDUCED
@@ -181,6 +186,7 @@ export type SessionKeysError =
   | typeof SESSION_KEYS_ERROR__TOO_MANY_MINTS
   | typeof SESSION_KEYS_ERROR__TOO_MANY_PROGRAMS
   | typeof SESSION_KEYS_ERROR__TOO_MANY_RULES
+  | typeof SESSION_KEYS_ERROR__TOO_MANY_TOKEN_ACCOUNTS
   | typeof SESSION_KEYS_ERROR__TOO_MANY_WATCHED_ACCOUNTS
   | typeof SESSION_KEYS_ERROR__UNAUTHORIZED_REVOKER
   | typeof SESSION_KEYS_ERROR__USES_EXHAUSTED
@@ -199,6 +205,7 @@ if (process.env["NODE_ENV"] !== "production") {
   sessionKeysErrorMessages = {
     [SESSION_KEYS_ERROR__ACCOUNT_RULE_VIOLATED]: `An account of the call is not one the session's scope allows at that position`,
     [SESSION_KEYS_ERROR__ARGUMENT_RULE_VIOLATED]: `An argument of the call breaks a rule of the session's scope (e.g. an amount too large)`,
+    [SESSION_KEYS_ERROR__CONFIDENTIAL_ACCOUNT]: `execute cannot account for a confidential (encrypted) balance: leave vault token accounts with confidential transfers out of execute`,
     [SESSION_KEYS_ERROR__DELEGATE_MINT_NOT_GRANTED]: `The token account to approve holds a mint this session has no caps for: add that mint's caps to the session`,
     [SESSION_KEYS_ERROR__DELEGATION_MISSING]: `The owner's vault is not the delegate of this token account: the owner must approve the vault again (or create a new session with a delegate amount)`,
     [SESSION_KEYS_ERROR__DELEGATION_REDUCED]: `The call revoked or used the vault's delegation on an owner token account without a matching charged outflow`,
@@ -244,6 +251,7 @@ if (process.env["NODE_ENV"] !== "production") {
     [SESSION_KEYS_ERROR__TOO_MANY_MINTS]: `Too many mints in one session: at most 4`,
     [SESSION_KEYS_ERROR__TOO_MANY_PROGRAMS]: `Too many programs in one session: at most 4`,
     [SESSION_KEYS_ERROR__TOO_MANY_RULES]: `Too many rules: at most 8 instructions per program, 4 argument and 4 account rules per instruction`,
+    [SESSION_KEYS_ERROR__TOO_MANY_TOKEN_ACCOUNTS]: `Too many token accounts in one revoke_all_sessions: at most 16; send the rest in another`,
     [SESSION_KEYS_ERROR__TOO_MANY_WATCHED_ACCOUNTS]: `Too many vault-controlled token accounts in one execute: at most 16`,
     [SESSION_KEYS_ERROR__UNAUTHORIZED_REVOKER]: `Only the session's owner or its session key can revoke it`,
     [SESSION_KEYS_ERROR__USES_EXHAUSTED]: `The session has used all its allowed uses: ask the owner to create a new session`,

@@ -69,7 +69,7 @@ export type SessionCreatedEvent = {
   expiresAt: bigint;
   /** The owner's revocation nonce it was created under. */
   nonce: bigint;
-  /** Most uses, `u32::MAX` if unlimited. */
+  /** Most uses, the largest `u32` if unlimited. */
   maxUses: number;
   /** SOL caps (lifetime, per instruction, window), `None` if it may not move SOL. */
   sol: Option<Allowance>;
@@ -102,7 +102,7 @@ export type SessionCreatedEventArgs = {
   expiresAt: number | bigint;
   /** The owner's revocation nonce it was created under. */
   nonce: number | bigint;
-  /** Most uses, `u32::MAX` if unlimited. */
+  /** Most uses, the largest `u32` if unlimited. */
   maxUses: number;
   /** SOL caps (lifetime, per instruction, window), `None` if it may not move SOL. */
   sol: OptionOrNullable<AllowanceArgs>;

@@ -39,9 +39,9 @@ export type SolTransferredEvent = {
   amount: bigint;
   /** Lifetime lamport allowance left. */
   lifetimeRemaining: bigint;
-  /** Lamports left in the current window (`u64::MAX` if no window). */
+  /** Lamports left in the current window (the largest `u64` if no window). */
   windowRemaining: bigint;
-  /** Uses left (`u32::MAX` if unlimited). */
+  /** Uses left (the largest `u32` if unlimited). */
   usesRemaining: number;
 };
 
@@ -56,9 +56,9 @@ export type SolTransferredEventArgs = {
   amount: number | bigint;
   /** Lifetime lamport allowance left. */
   lifetimeRemaining: number | bigint;
-  /** Lamports left in the current window (`u64::MAX` if no window). */
+  /** Lamports left in the current window (the largest `u64` if no window). */
   windowRemaining: number | bigint;
-  /** Uses left (`u32::MAX` if unlimited). */
+  /** Uses left (the largest `u32` if unlimited). */
   usesRemaining: number;
 };
 

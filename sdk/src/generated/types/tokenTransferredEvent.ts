@@ -43,9 +43,9 @@ export type TokenTransferredEvent = {
   amount: bigint;
   /** Lifetime allowance left for this mint. */
   lifetimeRemaining: bigint;
-  /** Allowance left in the current window (`u64::MAX` if no window). */
+  /** Allowance left in the current window (the largest `u64` if no window). */
   windowRemaining: bigint;
-  /** Uses left (`u32::MAX` if unlimited). */
+  /** Uses left (the largest `u32` if unlimited). */
   usesRemaining: number;
 };
 
@@ -64,9 +64,9 @@ export type TokenTransferredEventArgs = {
   amount: number | bigint;
   /** Lifetime allowance left for this mint. */
   lifetimeRemaining: number | bigint;
-  /** Allowance left in the current window (`u64::MAX` if no window). */
+  /** Allowance left in the current window (the largest `u64` if no window). */
   windowRemaining: number | bigint;
-  /** Uses left (`u32::MAX` if unlimited). */
+  /** Uses left (the largest `u32` if unlimited). */
   usesRemaining: number;
 };
 
