@@ -364,3 +364,36 @@ async fn more_watched_token_accounts_than_the_limit_are_refused_by_name() {
     let s = env.session().await.unwrap();
     assert_eq!((s.uses, s.mints[0].allowance.spent), (1, 0));
 }
+
+#[tokio::test]
+async fn wrapped_sol_is_charged_once_to_the_native_mint() {
+    let mut env = TestEnv::new().await;
+    let owner = env.owner.pubkey();
+    let vault = pda::vault(&owner).0;
+    let (native, spl) = (spl_token::native_mint::ID, anchor_spl::token::ID);
+    // The vault's wrapped-SOL account holding 1 SOL, and a thief's.
+    let wrapped = env.create_token_account(&native, &vault).await;
+    let fund = solana_system_interface::instruction::transfer(&owner, &wrapped, SOL);
+    let sync = spl_token::instruction::sync_native(&spl, &wrapped).unwrap();
+    env.send_owner(&[fund, sync]).await.unwrap();
+    let thief = env
+        .create_token_account(&native, &Pubkey::new_unique())
+        .await;
+    assert_eq!(env.balance(&wrapped).await, SOL);
+    // Caps on the native mint only, no SOL allowance: the lamports moving with the amount are
+    // not charged a second time as SOL.
+    env.create_session(
+        Scope::until(START + 60)
+            .mint(native, caps(SOL))
+            .program(program(hostile_target::ID))
+            .build(START)
+            .unwrap(),
+    )
+    .await
+    .unwrap();
+    let take = hostile::steal_tokens(&vault, &wrapped, &native, &thief, &spl, SOL / 4, 9);
+    env.execute(&[take]).await.unwrap();
+    assert_eq!(env.balance(&thief).await, SOL / 4);
+    let s = env.session().await.unwrap();
+    assert_eq!((s.mints[0].allowance.spent, s.sol), (SOL / 4, None));
+}
