@@ -320,17 +320,7 @@ impl Bank {
             "sendTransaction" => {
                 let data: String = args.req(0)?;
                 let config: RpcSendTransactionConfig = args.opt(1)?.unwrap_or_default();
-                let encoding = config
-                    .encoding
-                    .unwrap_or(UiTransactionEncoding::Base58)
-                    .into_binary_encoding()
-                    .ok_or_else(|| {
-                        Error::invalid_params(format!(
-                            "unsupported encoding: {:?}. Supported encodings: base58, base64",
-                            config.encoding
-                        ))
-                    })?;
-                let tx: VersionedTransaction = rpc::decode(&data, encoding)?;
+                let tx = rpc::decode_transaction(&data, config.encoding)?;
                 let signature = self.send(tx, !config.skip_preflight).await?;
                 Ok(json!(signature.to_string()))
             }
@@ -806,17 +796,7 @@ impl Bank {
         data: &str,
         config: RpcSimulateTransactionConfig,
     ) -> Result<Value> {
-        let encoding = config
-            .encoding
-            .unwrap_or(UiTransactionEncoding::Base58)
-            .into_binary_encoding()
-            .ok_or_else(|| {
-                Error::invalid_params(format!(
-                    "unsupported encoding: {:?}. Supported encodings: base58, base64",
-                    config.encoding
-                ))
-            })?;
-        let mut tx: VersionedTransaction = rpc::decode(data, encoding)?;
+        let mut tx = rpc::decode_transaction(data, config.encoding)?;
         if config.accounts.is_some() {
             return Err(Error::invalid_params(
                 "localnet: simulateTransaction does not return post-simulation accounts",

@@ -4,7 +4,8 @@ use base64::Engine;
 use jsonrpc_core::{Error, Params, Result};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use serde_json::Value;
-use solana_transaction_status_client_types::TransactionBinaryEncoding;
+use solana_sdk::transaction::VersionedTransaction;
+use solana_transaction_status_client_types::{TransactionBinaryEncoding, UiTransactionEncoding};
 
 /// Largest packet a transaction may fill, in bytes.
 const PACKET_DATA_SIZE: usize = 1232;
@@ -54,6 +55,23 @@ pub fn to_value(v: impl Serialize) -> Result<Value> {
         message: format!("Internal error: {e}"),
         data: None,
     })
+}
+
+/// Decodes a transaction sent as `data` in the request's `encoding` (base58 when absent), with
+/// a real node's messages: what `sendTransaction` and `simulateTransaction` share.
+pub fn decode_transaction(
+    data: &str,
+    encoding: Option<UiTransactionEncoding>,
+) -> Result<VersionedTransaction> {
+    let binary = encoding
+        .unwrap_or(UiTransactionEncoding::Base58)
+        .into_binary_encoding()
+        .ok_or_else(|| {
+            Error::invalid_params(format!(
+                "unsupported encoding: {encoding:?}. Supported encodings: base58, base64"
+            ))
+        })?;
+    decode(data, binary)
 }
 
 /// Decodes a base58/base64 bincode blob of at most one packet, with a real node's messages.

@@ -49,22 +49,20 @@ impl<'a, 'info> Watch<'a, 'info> {
         let first = |i: usize, info: &AccountInfo| {
             !accounts.iter().take(i).any(|other| other.key == info.key)
         };
-        // Count first and reserve exactly: the list never grows.
-        let count = accounts
-            .iter()
-            .enumerate()
-            .filter(|(i, info)| first(*i, info) && controlled(info).is_some())
-            .count();
+        // Count first and reserve exactly: the list never grows. The same pass notes a
+        // confidential balance (a duplicate has the state of its first occurrence).
+        let (mut count, mut confidential) = (0usize, false);
+        for (i, info) in accounts.iter().enumerate() {
+            if let Some(t) = controlled(info).filter(|_| first(i, info)) {
+                count = count.saturating_add(1);
+                confidential |= t.confidential;
+            }
+        }
         require!(
             count <= usize::from(MAX_WATCHED_TOKEN_ACCOUNTS),
             SessionError::TooManyWatchedAccounts
         );
-        require!(
-            !accounts
-                .iter()
-                .any(|info| controlled(info).is_some_and(|t| t.confidential)),
-            SessionError::ConfidentialAccount
-        );
+        require!(!confidential, SessionError::ConfidentialAccount);
         let mut watched = Vec::with_capacity(count);
         for (i, info) in accounts.iter().enumerate() {
             if !first(i, info) {

@@ -107,7 +107,16 @@ pub fn session_space(
     .fold(0usize, |acc, n| acc.saturating_add(*n))
 }
 
-/// True if `items` holds the same value twice (lists here are at most a handful long).
+/// True if two of `items` have the same `key` (lists here are at most a handful long); no
+/// list of keys is built.
+pub fn has_duplicates_by<T, K: PartialEq>(items: &[T], key: impl Fn(&T) -> K) -> bool {
+    items
+        .iter()
+        .enumerate()
+        .any(|(i, a)| items.iter().take(i).any(|b| key(b) == key(a)))
+}
+
+/// True if `items` holds the same value twice.
 pub fn has_duplicates<T: PartialEq>(items: &[T]) -> bool {
     items
         .iter()
@@ -139,11 +148,14 @@ impl CreateSessionArgs {
         if self.programs.len() > usize::from(MAX_PROGRAMS) {
             return Err(SessionError::TooManyPrograms);
         }
-        let ids: Vec<Pubkey> = self.programs.iter().map(|p| p.program_id).collect();
-        if has_duplicates(&ids) {
+        if has_duplicates_by(&self.programs, |p| p.program_id) {
             return Err(SessionError::DuplicateProgram);
         }
-        if ids.iter().any(super::is_refused_target) {
+        if self
+            .programs
+            .iter()
+            .any(|p| super::is_refused_target(&p.program_id))
+        {
             return Err(SessionError::RefusedTarget);
         }
         self.programs.iter().try_for_each(ProgramScope::validate)
@@ -170,8 +182,7 @@ impl CreateSessionArgs {
         if self.label.len() > usize::from(MAX_LABEL_LEN) {
             return Err(SessionError::LabelTooLong);
         }
-        let mint_keys: Vec<Pubkey> = self.mints.iter().map(|m| m.mint).collect();
-        if has_duplicates(&mint_keys) {
+        if has_duplicates_by(&self.mints, |m| m.mint) {
             return Err(SessionError::DuplicateMint);
         }
         if has_duplicates(&self.destinations) {
@@ -250,6 +261,15 @@ mod tests {
             pass_session_signer: false,
             instructions: vec![],
         }
+    }
+
+    #[test]
+    fn duplicates_are_found_by_value_and_by_key() {
+        assert!(!has_duplicates::<u8>(&[]));
+        assert!(!has_duplicates(&[1, 2, 3]));
+        assert!(has_duplicates(&[1, 2, 1]));
+        assert!(!has_duplicates_by(&[(1, 'a'), (2, 'a')], |p| p.0));
+        assert!(has_duplicates_by(&[(1, 'a'), (2, 'b'), (1, 'c')], |p| p.0));
     }
 
     #[test]
