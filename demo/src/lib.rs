@@ -5,10 +5,11 @@
 
 use anchor_lang::AccountDeserialize;
 use session_keys::errors::SessionError;
+use session_keys::instructions::{MessageEnvelope, MessageGrantArgs};
 use session_keys_tests::{
     client::{
-        decode, ix, pda,
-        scope::{caps, CapsExt, Scope},
+        decode, ix, message, pda,
+        scope::{caps, program, CapsExt, Scope},
     },
     targets::game,
     TestEnv, DECIMALS, SOL, START, TOKEN,
@@ -197,6 +198,7 @@ pub async fn run() -> Step {
     }
 
     game_chapter(&mut env).await?;
+    gasless_chapter(&mut env).await?;
     println!("\nEvery step behaved as narrated.");
     Ok(())
 }
@@ -315,3 +317,149 @@ const SOL_CAP: u64 = 60_000_000;
 const MAX_PRICE: u64 = 50_000_000;
 const SWORD: u64 = 30_000_000;
 const SHIELD: u64 = 40_000_000;
+
+/// Part three's time: the chapter sets the clock so that its message is the same on every run
+/// (the README shows it byte for byte).
+pub const GASLESS_AT: i64 = START + 86_400;
+
+/// Bob, who has never held SOL, and the game's new session key for him: fixed keys, so the
+/// message of part three is reproducible.
+pub fn gasless_keys() -> (Keypair, Keypair) {
+    (
+        Keypair::new_from_array([0xB0; 32]),
+        Keypair::new_from_array([0x5E; 32]),
+    )
+}
+
+/// The grant of part three: the game program (any instruction), 0.01 SOL of vault SOL for its
+/// accounts, 100 uses, an hour; the message is valid for five minutes.
+pub fn gasless_grant() -> MessageGrantArgs {
+    MessageGrantArgs {
+        expires_at: GASLESS_AT + 3600,
+        max_uses: Some(100),
+        sol: Some(caps(GASLESS_SOL_CAP)),
+        mints: vec![],
+        destinations: vec![],
+        programs: vec![program(example_game::ID)],
+        label: "Dungeon Quest".into(),
+        domain: "dungeon.example".into(),
+        message_number: 0,
+        valid_until: GASLESS_AT + 300,
+        envelope: MessageEnvelope::Text,
+    }
+}
+
+const GASLESS_SOL_CAP: u64 = 10_000_000;
+
+/// Part three: a player with 0 SOL signs one message; the game's sponsor pays; the key plays.
+async fn gasless_chapter(env: &mut TestEnv) -> Step {
+    println!("\n== Part three: a player with no SOL signs one message and plays ==\n");
+    env.set_time(GASLESS_AT).await;
+    let (bob, key) = gasless_keys();
+    let sponsor = env.stranger.insecure_clone();
+    let (b, k, sp) = (bob.pubkey(), key.pubkey(), sponsor.pubkey());
+    if env.lamports(&b).await != 0 {
+        return Err("Bob should have no SOL".into());
+    }
+    println!("Bob (owner, 0 SOL) {b}");
+    println!("session key        {k}");
+    println!("game's sponsor     {sp}");
+    let args = gasless_grant();
+    let text = message::grant_text(&args, &b, &k, message::LOCALNET).map_err(|e| e.to_string())?;
+    println!(
+        "\n13. Bob's wallet shows this message ({} bytes) and he signs it; no transaction:\n",
+        text.len()
+    );
+    for line in text.lines() {
+        println!("    | {line}");
+    }
+    let bytes =
+        message::grant_message(&args, &b, &k, message::LOCALNET).map_err(|e| e.to_string())?;
+    let signature = bob.sign_message(&bytes);
+
+    println!(
+        "\n14. The sponsor sends [Ed25519 check, create_session_from_message], signed by itself"
+    );
+    println!("    and the session key, and pays the fee and the rent:");
+    let ixs = message::sponsored_grant(&sp, &b, &k, args.clone(), &signature, message::LOCALNET)
+        .map_err(|e| e.to_string())?;
+    let before = env.lamports(&sp).await;
+    env.send(&ixs, &[&sponsor, &key])
+        .await
+        .map_err(|e| explain(&e))?;
+    let session_rent = env.lamports(&pda::session(&b, &k).0).await;
+    let wallet_rent = env.lamports(&pda::wallet(&b).0).await;
+    let paid = before - env.lamports(&sp).await;
+    println!(
+        "    sponsor paid {paid} lamports: session rent {session_rent} (back at close), Bob's"
+    );
+    println!(
+        "    wallet account {wallet_rent} (first session only), fees {} (3 signatures)",
+        paid - session_rent - wallet_rent
+    );
+    if paid != session_rent + wallet_rent + 15_000 {
+        return Err("the sponsor should pay exactly rent and three signatures".into());
+    }
+
+    println!(
+        "\n15. The sponsor puts {} in Bob's vault for the game's account rent (anyone",
+        sol(GASLESS_SOL_CAP)
+    );
+    println!(
+        "    may pay into a vault) and pays the fees; the key creates Bob's player and moves."
+    );
+    let vault = pda::vault(&b).0;
+    env.send(
+        &[solana_system_interface::instruction::transfer(
+            &sp,
+            &vault,
+            GASLESS_SOL_CAP,
+        )],
+        &[&sponsor],
+    )
+    .await
+    .map_err(|e| explain(&e))?;
+    let play = ix::execute(
+        &k,
+        &b,
+        &[game::create_player(&vault), game::move_player(&vault, 1, 1)],
+    );
+    env.send(&[play], &[&sponsor, &key])
+        .await
+        .map_err(|e| format!("play: {}", explain(&e)))?;
+    let data = env
+        .account(&game::player(&vault))
+        .await
+        .ok_or("player missing")?
+        .data;
+    let player =
+        example_game::Player::try_deserialize(&mut &data[..]).map_err(|e| e.to_string())?;
+    println!(
+        "    Bob's player is at ({}, {}); Bob still has {} lamports",
+        player.x,
+        player.y,
+        env.lamports(&b).await
+    );
+    if (player.x, player.y) != (1, 1) || env.lamports(&b).await != 0 {
+        return Err("Bob should play without any SOL".into());
+    }
+
+    println!("\n16. The key ends the session (rent back to the sponsor); the same signed message,");
+    println!("    sent again, creates nothing: a message is good for one session, ever.");
+    env.send(&[ix::revoke_session(&k, &b, &k, &sp)], &[&sponsor, &key])
+        .await
+        .map_err(|e| explain(&e))?;
+    match env.send(&ixs, &[&sponsor, &key]).await {
+        Err(e @ TransactionError::InstructionError(1, InstructionError::Custom(code)))
+            if code == decode::error_code(SessionError::MessageNumberMismatch) =>
+        {
+            println!("    refused, as expected -> {}", explain(&e));
+            Ok(())
+        }
+        Err(e) => Err(format!(
+            "replay refused for the wrong reason: {}",
+            explain(&e)
+        )),
+        Ok(()) => Err("the replayed message created a session".into()),
+    }
+}

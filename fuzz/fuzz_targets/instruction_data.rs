@@ -2,9 +2,13 @@
 //! may panic, and whatever `CreateSessionArgs::check` accepts must be creatable (every
 //! allowance builds, the account fits a single allocation).
 #![no_main]
+use anchor_lang::prelude::Pubkey;
 use anchor_lang::{AnchorDeserialize, Discriminator};
 use libfuzzer_sys::fuzz_target;
-use session_keys::{instruction as ix, policy::Allowance};
+use session_keys::{
+    instruction as ix,
+    policy::{message, Allowance, MessageContext},
+};
 
 const NOW: i64 = 1_800_000_000;
 
@@ -29,12 +33,43 @@ fuzz_target!(|data: &[u8]| {
             }
         }
     }
+    // A message grant: whatever the arguments, the rebuilt message never panics, and a grant
+    // the rules accept has a text that starts with its domain and carries its number.
+    if let Some(m) = decode::<ix::CreateSessionFromMessage>(data) {
+        let args = m.args;
+        let (id, owner, key) = (
+            session_keys::ID,
+            Pubkey::new_from_array([1; 32]),
+            Pubkey::new_from_array([2; 32]),
+        );
+        let cx = MessageContext {
+            program_id: &id,
+            cluster: "localnet",
+            owner: &owner,
+            session_key: &key,
+        };
+        let signed = message::signed_message(&args, &cx);
+        if args.check_text().is_ok() && args.to_create_args().check(NOW).is_ok() {
+            let body = message::message_body(&args, &cx).expect("accepted grant renders");
+            assert!(body.starts_with(&args.domain));
+            assert!(body.contains(&format!("\nMessage {}, valid until ", args.message_number)));
+            assert!(signed.is_ok());
+        }
+    }
+    // Raw bytes as an Ed25519 instruction's data and as the instructions sysvar.
+    let _ = message::ed25519::parse(data);
+    if let Some(n) = message::instructions_sysvar::count(data) {
+        for i in 0..n.min(64) {
+            let _ = message::instructions_sysvar::instruction_at(data, i);
+        }
+    }
     let _ = decode::<ix::Execute>(data);
     let _ = decode::<ix::TransferToken>(data);
     let _ = decode::<ix::TransferSol>(data);
     let _ = decode::<ix::WithdrawToken>(data);
     // Raw bytes as stored accounts: the decoders must fail cleanly.
     let mut d = data;
-    let _ = <session_keys::state::Session as anchor_lang::AccountDeserialize>::try_deserialize(&mut d);
+    let _ =
+        <session_keys::state::Session as anchor_lang::AccountDeserialize>::try_deserialize(&mut d);
     let _ = session_keys::policy::TokenState::parse(data);
 });

@@ -5,6 +5,7 @@
 //   dist/index.cjs     the same as CommonJS
 //   dist/types/        declarations (tsc)
 //   dist/test/*.mjs    the node tests, bundled
+//   dist/examples/sponsor.mjs  the sponsor service example (node)
 //   dist/web/app.js    the example game's page, with kit bundled in (served by test/browser)
 // and prints the gzipped size of a "create a session" bundle (`--size` alone only measures).
 import { build } from "esbuild";
@@ -59,6 +60,8 @@ if (!sizeOnly) {
     platform: "node",
     packages: "external",
   });
+  // The sponsor service example, runnable as `node dist/examples/sponsor.mjs` (the tests bundle it too).
+  await build({ ...common, entryPoints: [join(root, "examples/sponsor.ts")], outfile: join(dist, "examples/sponsor.mjs"), format: "esm", platform: "node", packages: "external" });
   await build({ ...common, entryPoints: [join(root, "web/app.ts")], outfile: join(dist, "web/app.js"), format: "esm", platform: "browser", minify: true });
   await build({ ...common, entryPoints: [join(root, "web/test-wallet.ts")], outfile: join(dist, "web/test-wallet.js"), format: "iife", platform: "browser" });
   cpSync(join(root, "web/index.html"), join(dist, "web/index.html"));

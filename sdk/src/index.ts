@@ -6,15 +6,20 @@
  * - The hand-written layer: PDAs for a session, the scope builder (refuses what the program
  *   refuses), allowance maths, error and event decoding, listing sessions, sending.
  * - `SessionWallet` (./wallet): a session key for games, kept in IndexedDB.
+ * - Gasless grants: the message the owner signs (./message), the Ed25519 precompile
+ *   instruction (./ed25519), the sponsor's transaction, request and checks (./sponsor).
  */
 export * from "./generated";
 export * from "./generated/idl";
 export { EVENT_DECODERS, type SessionKeysEvents } from "./generated/events";
 export * from "./allowance";
+export * from "./ed25519";
 export * from "./errors";
 export * from "./events";
 export * from "./instructions";
+export * from "./message";
 export * from "./scope";
 export * from "./sessions";
+export * from "./sponsor";
 export * from "./tx";
 export * from "./wallet";

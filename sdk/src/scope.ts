@@ -62,9 +62,10 @@ export const REFUSED_TARGETS: readonly string[] = [
 /** A scope the program would refuse; `error` is the program error it would return. */
 export class ScopeError extends Error {
   readonly error: ProgramError;
-  constructor(name: string) {
+  /** `detail` says which value broke the rule (appended to the program's message). */
+  constructor(name: string, detail?: string) {
     const error = programErrorFromName(name) ?? { code: -1, name, message: name };
-    super(`${error.name}: ${error.message}`);
+    super(`${error.name}: ${error.message}${detail ? ` (${detail})` : ""}`);
     this.name = "ScopeError";
     this.error = error;
   }

@@ -125,6 +125,14 @@ export async function fetchOwnerWallet(rpc: ReadRpc, owner: Address): Promise<Wa
   return account.exists ? account.data : null;
 }
 
+/**
+ * The number the owner's next grant message must carry: their wallet's `message_counter`, or
+ * 0 before their first session (the wallet account does not exist yet).
+ */
+export async function nextMessageNumber(rpc: ReadRpc, owner: Address): Promise<bigint> {
+  return (await fetchOwnerWallet(rpc, owner))?.messageCounter ?? 0n;
+}
+
 /** The session of `owner` for `sessionKey`, or `null` if there is none (never created or closed). */
 export async function fetchSessionByKey(
   rpc: ReadRpc,

@@ -4,6 +4,8 @@
 // kept in IndexedDB and restored on reload. With localnet: one prompt grants a session, the
 // game moves and buys with the session key alone, the page shows what is left, revoke closes
 // the session and sweeps the key; every result is asserted through RPC; screenshots are saved.
+// Gasless: an owner with 0 SOL signs one message (solana:signMessage) and a loopback sponsor
+// service (sdk/examples/sponsor.ts) pays for the session.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -13,9 +15,10 @@ import { dirname, extname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { AddressInfo } from "node:net";
 import { chromium, type Browser, type Page } from "playwright-core";
-import { address, createKeyPairSignerFromPrivateKeyBytes, getBase64Encoder, lamports } from "@solana/kit";
+import { address, createKeyPairSignerFromPrivateKeyBytes, generateKeyPairSigner, getBase64Encoder, lamports } from "@solana/kit";
 import * as sdk from "../src/index";
-import { decodePlayer, playerPda, treasuryPda } from "../web/game";
+import { startSponsorService } from "../examples/sponsor";
+import { decodePlayer, GAME_PROGRAM, playerPda, treasuryPda } from "../web/game";
 import { localnetMissing, startLocalnet, type Localnet } from "./localnet";
 
 const here = dirname(fileURLToPath(import.meta.url)); // dist/test
@@ -70,10 +73,11 @@ after(async () => {
   await new Promise((r) => server?.close(r));
 });
 
-async function open(page: Page, rpc: string) {
+async function open(page: Page, rpc: string, sponsor?: string) {
   await page.addInitScript(`window.__TEST_WALLET_SEED__ = "${SEED}";`);
   await page.addInitScript({ path: join(webDir, "test-wallet.js") });
-  await page.goto(`${base}/index.html?rpc=${encodeURIComponent(rpc)}`);
+  const extra = sponsor ? `&sponsor=${encodeURIComponent(sponsor)}` : "";
+  await page.goto(`${base}/index.html?rpc=${encodeURIComponent(rpc)}${extra}`);
   await page.waitForSelector("body[data-ready=true]");
 }
 
@@ -166,6 +170,49 @@ test("grant with one prompt, play with the session key, revoke: results on chain
     await page.screenshot({ path: join(shots, "game-revoked.png"), fullPage: true });
   } finally {
     await context.close();
+    await net.stop();
+  }
+});
+
+test("gasless: an owner with 0 SOL signs one message in the page, a loopback sponsor pays", { skip: missing ?? false }, async () => {
+  const net: Localnet = await startLocalnet();
+  const context = await browser.newContext();
+  const sponsor = await generateKeyPairSigner();
+  await sdk.confirm(net.rpc, await net.rpc.requestAirdrop(sponsor.address, lamports(1_000_000_000n)).send());
+  const host = new URL(base).host;
+  const service = await startSponsorService({ rpc: net.rpc, sponsor, policy: { cluster: "localnet", programs: [GAME_PROGRAM], domains: [host] } });
+  try {
+    const rpc = net.rpc;
+    const owner = (await createKeyPairSignerFromPrivateKeyBytes(new Uint8Array(Buffer.from(SEED, "hex")))).address;
+    assert.equal((await rpc.getBalance(owner).send()).value, 0n, "the owner has no SOL");
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on("pageerror", (e) => errors.push(String(e)));
+    await open(page, net.url, service.url);
+    assert.equal(await connect(page), "connect: ok");
+    const key = address((await page.textContent("#key"))!);
+
+    assert.equal(await act(page, "grant-message"), "grant-message: ok");
+    await page.waitForSelector("#status[data-status=live]", { timeout: 60_000 });
+    const messages = (await page.evaluate(() => window.__TEST_WALLET_MESSAGES__)) ?? [];
+    assert.equal(messages.length, 1, "one message prompt");
+    assert.equal(await page.evaluate(() => window.__TEST_WALLET_PROMPTS__ ?? 0), 0, "no transaction prompt");
+    assert.match(messages[0]!, new RegExp(`^${host.replace(/\./g, "\\.")} asks you to grant a session key\nProgram: ${sdk.SESSION_KEYS_PROGRAM_ADDRESS}\nCluster: localnet\nSession key: ${key}\n`));
+    assert.match(messages[0]!, /\nLabel: Dungeon Quest\nMessage 0, valid until \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/);
+    const logs = await page.locator("#log div").allTextContents();
+    assert.ok(logs.some((l) => /^granted by message in \S+; events: SessionCreated, MessageGrantUsed$/.test(l)), logs.join("\n"));
+    await page.screenshot({ path: join(shots, "game-gasless.png"), fullPage: true });
+
+    const found = await sdk.fetchSessionByKey(rpc, owner, key);
+    assert.ok(found, "the session exists");
+    assert.equal(found.session.payer, sponsor.address, "the sponsor paid the rent");
+    assert.equal(found.session.label, "Dungeon Quest");
+    assert.equal((await rpc.getBalance(owner).send()).value, 0n, "the owner still has no SOL");
+    assert.equal(await sdk.nextMessageNumber(rpc, owner), 1n);
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+    await service.close();
     await net.stop();
   }
 });

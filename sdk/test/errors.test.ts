@@ -71,3 +71,28 @@ test("the generated errors module agrees on codes", () => {
   assert.equal(sdk.SESSION_KEYS_ERROR__WINDOW_CAP_EXCEEDED, 6016);
   assert.equal(sdk.SESSION_KEYS_ERROR__SESSION_EXPIRED, 6000);
 });
+
+test("the gasless grant's errors decode by code and name (6061 to 6070)", () => {
+  const names = [
+    "MessageEd25519Missing",
+    "MessageEd25519NotUnique",
+    "MessageEd25519Malformed",
+    "MessageSignerNotOwner",
+    "MessageMismatch",
+    "MessageExpired",
+    "MessageNumberMismatch",
+    "SponsorIsSessionKey",
+    "InvalidDomain",
+    "LabelNotPrintable",
+  ];
+  names.forEach((name, i) => {
+    assert.equal(sdk.programErrorFromCode(6061 + i)?.name, name);
+    assert.equal(sdk.programErrorFromName(name)?.code, 6061 + i);
+  });
+  const logs = [`Program ${ID} invoke [1]`, `Program ${ID} failed: custom program error: 0x${(6067).toString(16)}`];
+  assert.equal(sdk.decodeProgramError({ InstructionError: [1, { Custom: 6067 }] }, { logs })?.name, "MessageNumberMismatch");
+  // The builders' refusals carry the program's error, code included.
+  const e = new sdk.ScopeError("InvalidDomain", "\"a b\"");
+  assert.equal(e.error.code, 6069);
+  assert.match(e.message, /^InvalidDomain: Invalid app domain: 1 to 64 bytes of letters, digits, '\.', '-' and ':' \("a b"\)$/);
+});

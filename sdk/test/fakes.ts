@@ -4,9 +4,11 @@ import {
   getBase64Decoder,
   getBase64EncodedWireTransaction,
   getBase64Encoder,
+  getAddressEncoder,
   getTransactionDecoder,
   type Address,
   type Blockhash,
+  type KeyPairSigner,
   type Transaction,
 } from "@solana/kit";
 import * as sdk from "../src/index";
@@ -67,4 +69,39 @@ export function fakeRpc(opts: { now?: bigint; balance?: bigint } = {}) {
   };
   void getBase64EncodedWireTransaction;
   return state;
+}
+
+/**
+ * A Wallet Standard wallet holding one keypair with `solana:signMessage` (what a gasless grant
+ * asks for). It records every message it was asked to sign; `tamper` makes it sign (and
+ * return) other bytes than it was given, as a wallet that prefixes messages would.
+ */
+export function messageWallet(key: KeyPairSigner, opts: { tamper?: boolean } = {}) {
+  const asked: Uint8Array[] = [];
+  const account = {
+    address: key.address,
+    publicKey: new Uint8Array(getAddressEncoder().encode(key.address)),
+    chains: ["solana:localnet"],
+    features: ["solana:signMessage"],
+  };
+  const wallet = {
+    name: "Message Test Wallet",
+    accounts: [account],
+    features: {
+      "solana:signMessage": {
+        version: "1.1.0",
+        signMessage: async (...inputs: { account: { address: string }; message: Uint8Array }[]) =>
+          Promise.all(
+            inputs.map(async ({ account: a, message }) => {
+              if (a.address !== key.address) throw new Error("unknown account");
+              asked.push(message);
+              const signed = opts.tamper ? new Uint8Array([...new TextEncoder().encode("prefix:"), ...message]) : message;
+              const [sigs] = await key.signMessages([{ content: signed, signatures: {} }]);
+              return { signedMessage: signed, signature: sigs![key.address]!, signatureType: "ed25519" as const };
+            }),
+          ),
+      },
+    },
+  };
+  return { wallet, account, asked };
 }

@@ -46,6 +46,7 @@ function vector(name: string): Vector {
 test("every golden instruction has a parity test below", () => {
   const covered = [
     "createSession",
+    "createSessionFromMessage",
     "transferToken",
     "transferSol",
     "execute",
@@ -95,6 +96,57 @@ test("create_session from the scope builder encodes byte for byte", async () => 
   const now = BigInt(golden.accounts.session.expected.createdAt);
   const ix = await sdk.createSessionInstruction({ owner: signer(golden.owner), sessionKey, args: s.build(now) });
   assertIx(ix, v);
+});
+
+test("create_session_from_message encodes byte for byte, and its arguments round-trip", async () => {
+  const v = vector("createSessionFromMessage");
+  const args = sdk.getMessageGrantArgsDecoder().decode(unhex(v.inputs.argsData));
+  assert.equal(hex(sdk.getMessageGrantArgsEncoder().encode(args)), v.inputs.argsData);
+  assert.equal(args.domain, "game.example");
+  assert.equal(args.label, "Golden game");
+  assert.equal(args.envelope, sdk.MessageEnvelope.Offchain);
+  const ix = await sdk.createSessionFromMessageInstruction({ sponsor: signer(v.inputs.sponsor), sessionKey: signer(golden.sessionKey), owner, args });
+  assertIx(ix, v);
+  const parsed = sdk.getCreateSessionFromMessageInstructionDataDecoder().decode(unhex(v.data));
+  assert.equal(parsed.messageNumber, args.messageNumber);
+});
+
+test("grant messages: the body and both envelopes are the program's bytes", async () => {
+  const messages = golden.messages as {
+    name: string;
+    argsData: string;
+    owner: string;
+    sessionKey: string;
+    programId: string;
+    cluster: sdk.Cluster;
+    text: string;
+    textEnvelope: string;
+    offchainEnvelope: string;
+    signature: string;
+    ed25519Data: string;
+    ed25519ProgramId: string;
+  }[];
+  assert.deepEqual(messages.map((m) => m.name), ["full", "minimal"]);
+  for (const m of messages) {
+    const args = sdk.getMessageGrantArgsDecoder().decode(unhex(m.argsData));
+    const input = { args, owner: address(m.owner), sessionKey: address(m.sessionKey), programId: address(m.programId), cluster: m.cluster };
+    assert.equal(await sdk.buildGrantMessage(input), m.text, `${m.name}: text`);
+    const text = await sdk.grantMessageBytes({ ...input, args: { ...args, envelope: sdk.MessageEnvelope.Text } });
+    assert.equal(hex(text), m.textEnvelope, `${m.name}: Text envelope`);
+    const offchain = await sdk.grantMessageBytes({ ...input, args: { ...args, envelope: sdk.MessageEnvelope.Offchain } });
+    assert.equal(hex(offchain), m.offchainEnvelope, `${m.name}: Offchain envelope`);
+    // The Ed25519 instruction the Rust client builds (solana_ed25519_program's layout) for the
+    // owner's signature over the Text envelope, byte for byte.
+    const ed = sdk.getEd25519VerifyInstruction({ publicKey: address(m.owner), signature: unhex(m.signature), message: text });
+    assert.equal(ed.programAddress, m.ed25519ProgramId, `${m.name}: Ed25519 program`);
+    assert.equal(hex(ed.data ?? new Uint8Array()), m.ed25519Data, `${m.name}: Ed25519 data`);
+    assert.deepEqual(ed.accounts ?? [], [], `${m.name}: Ed25519 accounts`);
+  }
+  // The full message exercises every line kind but destinations, which the minimal one has.
+  const full = messages[0]!.text;
+  for (const line of ["\nSOL: ", "\nToken ", "\nCall ", "\nRules hash: ", "\nLabel: ", ", session key co-signs"]) assert.ok(full.includes(line), line);
+  assert.ok(messages[1]!.text.includes("\nSend to: "));
+  assert.ok(messages[1]!.text.includes("Uses: unlimited"));
 });
 
 test("transfer_token, transfer_sol and every owner instruction encode byte for byte", async () => {
@@ -231,6 +283,7 @@ test("session and wallet accounts decode, and re-encode to the same bytes", () =
   assert.equal(w.nonce, BigInt(we.nonce));
   assert.equal(w.bump, we.bump);
   assert.equal(w.vaultBump, we.vaultBump);
+  assert.equal(w.messageCounter, BigInt(we.messageCounter));
   assert.equal(hex(sdk.getWalletEncoder().encode(w)), golden.accounts.wallet.data);
   assert.equal(sdk.identifySessionKeysAccount(wraw), sdk.SessionKeysAccount.Wallet);
 });

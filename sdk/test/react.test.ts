@@ -34,6 +34,15 @@ test("the session store tracks the wallet, and useSessionWallet renders its snap
   assert.equal(store.getSnapshot().error, null);
   assert.equal(fake.sent.length, 1, "one transaction for the grant");
 
+  // A gasless grant through the store: refused by the builder before any prompt, as an error in
+  // the snapshot (this key already has a session on the fake chain after the grant above).
+  fake.session = { payer: owner.address, expiresAt: 1_800_000_600n };
+  const sponsor: sdk.Sponsor = { address: async () => owner.address, submit: async () => assert.fail("not reached") };
+  const gasless = await store.grantByMessage({ ownerSigner: owner, scope: sdk.scope(1_800_000_600n).program(sdk.program(game)), domain: "game.example", cluster: "localnet", sponsor });
+  assert.equal(gasless, null);
+  assert.match(String(store.getSnapshot().error), /already has a session/);
+  fake.session = null;
+
   const first = store.getSnapshot().wallet!.address;
   fake.session = { payer: owner.address };
   await store.revoke();

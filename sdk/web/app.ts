@@ -2,7 +2,9 @@
  * The example game's page: connect a Wallet Standard wallet, grant a session with one prompt
  * (deposit and create_session in one transaction), then move and buy with the session key
  * alone, show what the session may still spend, and revoke. `?rpc=<url>` picks the cluster
- * (default http://127.0.0.1:8899, localnet).
+ * (default http://127.0.0.1:8899, localnet). With `?sponsor=<url>` (a sponsor service,
+ * sdk/examples/sponsor.ts), "Play free" grants by a signed message instead: the owner signs
+ * one message (`solana:signMessage`), the sponsor pays the fee and the rent.
  */
 import { address, createSolanaRpc, getBase64Encoder, type Address } from "@solana/kit";
 import {
@@ -13,15 +15,21 @@ import {
   remaining,
   scope,
   SessionWallet,
+  instruction,
+  program,
+  walletStandardMessageSigner,
   walletStandardSigner,
+  type Cluster,
   type StandardAccount,
   type StandardWallet,
 } from "../src/index";
-import { buyItem, createPlayer, decodePlayer, gameScope, movePlayer, playerPda } from "./game";
+import { buyItem, createPlayer, decodePlayer, DISCRIMINATORS, GAME_PROGRAM, gameScope, movePlayer, playerPda } from "./game";
 
 const params = new URLSearchParams(location.search);
 const rpcUrl = params.get("rpc") ?? "http://127.0.0.1:8899";
 const chain = params.get("chain") ?? "solana:localnet";
+const sponsorUrl = params.get("sponsor");
+const cluster = (params.get("cluster") ?? "localnet") as Cluster;
 const rpc = createSolanaRpc(rpcUrl);
 const APP = `${location.origin}/example-game`;
 const SOL = 1_000_000_000n;
@@ -63,6 +71,7 @@ async function refresh() {
   $("status").dataset.status = status;
   const live = status === "live";
   button("grant").disabled = live;
+  button("grant-message").disabled = live || !sponsorUrl;
   for (const id of ["move", "buy", "revoke"]) button(id).disabled = !live;
   if (s && s.sol.__option === "Some") {
     const r = remaining(s.sol.value, now);
@@ -103,6 +112,7 @@ button("connect").onclick = () =>
     $("key").textContent = session.address;
     log(`session key ${session.restored ? "restored from" : "generated into"} IndexedDB (non-extractable: ${!session.signer.keyPair.privateKey.extractable})`);
     button("grant").disabled = false;
+    button("grant-message").disabled = !sponsorUrl;
   });
 
 button("grant").onclick = () =>
@@ -121,6 +131,27 @@ button("grant").onclick = () =>
     const v = await vault(owner);
     const exists = await rpc.getAccountInfo(await playerPda(v), { encoding: "base64" }).send();
     if (!exists.value) await session.execute([await createPlayer(v)]);
+  });
+
+button("grant-message").onclick = () =>
+  run("grant-message", async () => {
+    if (!session || !wallet || !account) throw new Error("connect first");
+    if (!sponsorUrl) throw new Error("no sponsor: open the page with ?sponsor=<url>");
+    const now = await chainTime(rpc);
+    // Create and move only: the full game scope (buy_item's rules) does not fit one sponsored
+    // transaction together with its message.
+    const grant = scope(now + 3600n)
+      .sol(caps(SOL / 100n))
+      .program(program(GAME_PROGRAM).instruction(instruction(DISCRIMINATORS.createPlayer)).instruction(instruction(DISCRIMINATORS.movePlayer)))
+      .label("Dungeon Quest");
+    const sent = await session.grantByMessage({
+      ownerSigner: walletStandardMessageSigner(wallet, account),
+      scope: grant,
+      domain: location.host,
+      cluster,
+      sponsor: sponsorUrl,
+    });
+    log(`granted by message in ${sent.signature}; events: ${sent.events.map((e) => e.name).join(", ")}`);
   });
 
 button("move").onclick = () =>

@@ -1,8 +1,10 @@
 /**
  * A Wallet Standard wallet for the browser test: one Ed25519 keypair from a seed the test sets
- * in `window.__TEST_WALLET_SEED__` (hex), `standard:connect` and `solana:signTransaction`.
- * It registers itself with the page as real wallets do (the `wallet-standard:*` events) and
- * counts its prompts in `window.__TEST_WALLET_PROMPTS__`.
+ * in `window.__TEST_WALLET_SEED__` (hex), `standard:connect`, `solana:signTransaction` and
+ * `solana:signMessage`. It registers itself with the page as real wallets do (the
+ * `wallet-standard:*` events), counts its transaction prompts in
+ * `window.__TEST_WALLET_PROMPTS__` and keeps the messages it signed (as text) in
+ * `window.__TEST_WALLET_MESSAGES__`.
  */
 import {
   createKeyPairSignerFromPrivateKeyBytes,
@@ -17,6 +19,7 @@ declare global {
   interface Window {
     __TEST_WALLET_SEED__?: string;
     __TEST_WALLET_PROMPTS__?: number;
+    __TEST_WALLET_MESSAGES__?: string[];
   }
 }
 
@@ -42,10 +45,23 @@ const wallet = {
             address: k.address,
             publicKey: new Uint8Array(getAddressEncoder().encode(k.address)),
             chains: ["solana:localnet"],
-            features: ["solana:signTransaction"],
+            features: ["solana:signTransaction", "solana:signMessage"],
           });
         }
         return { accounts };
+      },
+    },
+    "solana:signMessage": {
+      version: "1.1.0",
+      async signMessage(...inputs: { message: Uint8Array }[]) {
+        const k = await key();
+        return await Promise.all(
+          inputs.map(async ({ message }) => {
+            (window.__TEST_WALLET_MESSAGES__ ??= []).push(new TextDecoder().decode(message));
+            const [sigs] = await k.signMessages([{ content: message, signatures: {} }]);
+            return { signedMessage: message, signature: sigs![k.address]!, signatureType: "ed25519" };
+          }),
+        );
       },
     },
     "solana:signTransaction": {

@@ -561,16 +561,16 @@ async fn close_stale(ctx: &Ctx, owner: Option<&str>) -> Res<Report> {
         .await
         .map_err(readable)?
         .into_iter()
-        .filter(|s| s.state.closable())
+        .filter(|s| s.state.closable(&s.session))
         .collect();
     if stale.is_empty() {
         return Ok(Report {
             json: json!({ "closed": [], "signatures": [] }),
-            text: format!("no expired or revoked session of {owner}\n"),
+            text: format!("no expired, revoked or used-up session of {owner}\n"),
         });
     }
     ctx.confirm(&format!(
-        "Close {} expired or revoked session(s) of {owner}?",
+        "Close {} expired, revoked or used-up session(s) of {owner}?",
         stale.len()
     ))?;
     let mut signatures = Vec::new();

@@ -6,7 +6,7 @@
 //! session-keys create --key <KEY> --scope scope.toml
 //! session-keys revoke --key <KEY>
 //! session-keys revoke-all                   # incident response: every session, now
-//! session-keys close-stale                  # close expired/revoked sessions, rent back
+//! session-keys close-stale                  # close expired/revoked/used-up sessions, rent back
 //! session-keys deposit 1.5                  # SOL into the vault (--mint M for tokens)
 //! session-keys withdraw 1.5                 # SOL out of the vault (--mint M for tokens)
 //! ```
@@ -98,7 +98,7 @@ pub enum Command {
     /// Incident response: revoke every session of the keypair's owner in one transaction, and
     /// the vault's delegation on the owner's token accounts.
     RevokeAll,
-    /// Close every expired or revoked session of an owner; rent goes back to each payer.
+    /// Close every expired, revoked or used-up session of an owner; rent goes back to each payer.
     CloseStale {
         /// Owner (default: the keypair's public key). Anyone may close dead sessions.
         #[arg(long)]

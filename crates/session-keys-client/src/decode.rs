@@ -67,6 +67,7 @@ session_events!(
     TokenWithdrawn,
     Executed,
     VaultTokenAccountClosed,
+    MessageGrantUsed,
 );
 
 impl core::fmt::Debug for SessionEvent {
@@ -183,6 +184,16 @@ pub const ALL_ERRORS: &[SessionError] = &[
     SessionError::NotVaultDelegate,
     SessionError::TooManyTokenAccounts,
     SessionError::ConfidentialAccount,
+    SessionError::MessageEd25519Missing,
+    SessionError::MessageEd25519NotUnique,
+    SessionError::MessageEd25519Malformed,
+    SessionError::MessageSignerNotOwner,
+    SessionError::MessageMismatch,
+    SessionError::MessageExpired,
+    SessionError::MessageNumberMismatch,
+    SessionError::SponsorIsSessionKey,
+    SessionError::InvalidDomain,
+    SessionError::LabelNotPrintable,
 ];
 
 /// The on-chain custom error code of `e`.
@@ -266,6 +277,7 @@ mod tests {
             vault_bump: 254,
             owner,
             nonce: 2,
+            message_counter: 0,
         };
         (s, w)
     }
@@ -349,7 +361,7 @@ mod tests {
             (d.owner, d.session, d.revoked_by),
             (e.owner, e.session, e.revoked_by)
         );
-        assert_eq!(EVENT_NAMES.len(), 11);
+        assert_eq!(EVENT_NAMES.len(), 12);
         let discriminators: std::collections::HashSet<_> = [
             events::SessionCreated::DISCRIMINATOR,
             events::SessionRevoked::DISCRIMINATOR,
@@ -362,6 +374,7 @@ mod tests {
             events::TokenWithdrawn::DISCRIMINATOR,
             events::Executed::DISCRIMINATOR,
             events::VaultTokenAccountClosed::DISCRIMINATOR,
+            events::MessageGrantUsed::DISCRIMINATOR,
         ]
         .into_iter()
         .collect();
@@ -381,6 +394,6 @@ mod tests {
         assert_eq!(error_from_code(0), None);
         assert_eq!(error_code(SessionError::SessionExpired), 6000);
         // The table ends with the last variant: a new variant must be appended here too.
-        assert_eq!(ALL_ERRORS.last(), Some(&SessionError::ConfidentialAccount));
+        assert_eq!(ALL_ERRORS.last(), Some(&SessionError::LabelNotPrintable));
     }
 }

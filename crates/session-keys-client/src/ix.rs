@@ -8,7 +8,7 @@ use anchor_lang::{
 };
 use session_keys::{
     accounts, instruction,
-    instructions::{CreateSessionArgs, InnerCall},
+    instructions::{CreateSessionArgs, InnerCall, MessageGrantArgs},
     ID,
 };
 
@@ -51,6 +51,29 @@ pub fn create_session(
             system_program: system_program::ID,
         },
         instruction::CreateSession { args },
+    )
+}
+
+/// `create_session_from_message`, signed by `sponsor` (fee and rent payer) and `session_key`.
+/// It must come right after the owner's Ed25519 instruction
+/// ([`crate::message::ed25519_instruction`]); [`crate::message::sponsored_grant`] builds both.
+pub fn create_session_from_message(
+    sponsor: &Pubkey,
+    owner: &Pubkey,
+    session_key: &Pubkey,
+    args: MessageGrantArgs,
+) -> Instruction {
+    build(
+        accounts::CreateSessionFromMessage {
+            sponsor: *sponsor,
+            session_key: *session_key,
+            owner: *owner,
+            session: pda::session(owner, session_key).0,
+            wallet: pda::wallet(owner).0,
+            instructions: anchor_lang::compat::solana_instructions_sysvar::ID,
+            system_program: system_program::ID,
+        },
+        instruction::CreateSessionFromMessage { args },
     )
 }
 

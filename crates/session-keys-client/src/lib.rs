@@ -7,11 +7,14 @@
 //! - [`decode`]: account, event (from transaction logs) and error-code decoding, and
 //!   remaining-allowance helpers.
 //! - [`tx`]: a session-signed transaction in one call.
+//! - [`message`]: the gasless grant: the message the owner signs, its Ed25519 instruction and
+//!   the sponsor's instructions.
 //! - `rpc` (feature `rpc`): async use over JSON-RPC for bots: fetch, list and classify
 //!   sessions, remaining allowances, sending with a compute budget or in v0 transactions with
 //!   lookup tables, program errors decoded. `examples/bot.rs` shows a bot loop.
 pub mod decode;
 pub mod ix;
+pub mod message;
 pub mod pda;
 #[cfg(feature = "rpc")]
 pub mod rpc;
@@ -21,7 +24,7 @@ pub mod tx;
 pub use session_keys::{
     self,
     errors::SessionError,
-    instructions::{CreateSessionArgs, MintCapsArgs},
+    instructions::{CreateSessionArgs, MessageEnvelope, MessageGrantArgs, MintCapsArgs},
     policy::{Allowance, CapsArgs, WindowArgs},
     state::{MintAllowance, Session, Wallet},
     ID as PROGRAM_ID,

@@ -115,9 +115,15 @@ pub enum SessionState {
 }
 
 impl SessionState {
-    /// Dead sessions (expired or revoked) can be closed by anyone, rent to their payer.
-    pub fn closable(self) -> bool {
-        matches!(self, SessionState::Expired | SessionState::Revoked)
+    /// Whether anyone may close `session` (in this state) now, rent to its payer: expired,
+    /// revoked, or out of uses, as `close_session` checks. A session exhausted only because
+    /// its lifetime caps are spent still has uses, so it stays open until it expires.
+    pub fn closable(self, session: &Session) -> bool {
+        match self {
+            SessionState::Expired | SessionState::Revoked => true,
+            SessionState::Exhausted => session.uses_remaining() == 0,
+            SessionState::Live => false,
+        }
     }
 }
 
@@ -539,5 +545,60 @@ impl SessionClient {
                 _ => None,
             },
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use session_keys::policy::{Allowance, CapsArgs};
+
+    fn session(max_uses: u32, uses: u32, lifetime_spent: bool) -> Session {
+        let mut sol = Allowance::from_args(
+            &CapsArgs {
+                lifetime: 10,
+                per_instruction: None,
+                window: None,
+            },
+            0,
+        )
+        .unwrap();
+        if lifetime_spent {
+            sol = sol.charged(10, 0).unwrap();
+        }
+        Session {
+            version: 1,
+            bump: 255,
+            owner: Pubkey::new_unique(),
+            session_key: Pubkey::new_unique(),
+            payer: Pubkey::new_unique(),
+            created_at: 0,
+            expires_at: 100,
+            nonce: 0,
+            max_uses,
+            uses,
+            sol: Some(sol),
+            mints: vec![],
+            destinations: vec![],
+            programs: vec![],
+            label: String::new(),
+        }
+    }
+
+    #[test]
+    fn closable_matches_close_session() {
+        // Out of uses: exhausted and closable.
+        let s = session(2, 2, false);
+        assert_eq!(classify(&s, Some(0), 50), SessionState::Exhausted);
+        assert!(classify(&s, Some(0), 50).closable(&s));
+        // Lifetime spent but uses left: exhausted, yet close_session refuses it until expiry.
+        let s = session(5, 1, true);
+        assert_eq!(classify(&s, Some(0), 50), SessionState::Exhausted);
+        assert!(!classify(&s, Some(0), 50).closable(&s));
+        assert!(classify(&s, Some(0), 100).closable(&s));
+        // Revoked by nonce, and live.
+        let s = session(5, 1, false);
+        assert!(classify(&s, Some(1), 50).closable(&s));
+        assert!(!classify(&s, Some(0), 50).closable(&s));
     }
 }

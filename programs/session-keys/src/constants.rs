@@ -95,3 +95,22 @@ pub const UNLIMITED_USES: u32 = u32::MAX;
 /// sentinel is exact, not a special case.
 #[constant]
 pub const NO_PER_INSTRUCTION_CAP: u64 = u64::MAX;
+
+/// Longest app domain a signed grant message may name (`create_session_from_message`).
+#[constant]
+pub const MAX_DOMAIN_LEN: u8 = 64;
+
+/// The cluster this build is for, named in every signed grant message: a program cannot read
+/// the genesis hash, so it is compiled in with the `mainnet`, `devnet` or `testnet` feature;
+/// without one it is `localnet`. A message signed for another cluster does not match.
+#[cfg(feature = "mainnet")]
+pub const CLUSTER: &str = "mainnet-beta";
+/// The cluster this build is for (see the `mainnet` variant).
+#[cfg(all(feature = "devnet", not(feature = "mainnet")))]
+pub const CLUSTER: &str = "devnet";
+/// The cluster this build is for (see the `mainnet` variant).
+#[cfg(all(feature = "testnet", not(any(feature = "mainnet", feature = "devnet"))))]
+pub const CLUSTER: &str = "testnet";
+/// The cluster this build is for (see the `mainnet` variant).
+#[cfg(not(any(feature = "mainnet", feature = "devnet", feature = "testnet")))]
+pub const CLUSTER: &str = "localnet";

@@ -197,6 +197,36 @@ pub enum SessionError {
     /// 6060
     #[msg("execute cannot account for a confidential (encrypted) balance: leave vault token accounts with confidential transfers out of execute")]
     ConfidentialAccount,
+    /// 6061
+    #[msg("No Ed25519 instruction right before create_session_from_message: put the one verifying the owner's message immediately before it")]
+    MessageEd25519Missing,
+    /// 6062
+    #[msg("More than one Ed25519 instruction in the transaction: send exactly one, verifying the owner's message")]
+    MessageEd25519NotUnique,
+    /// 6063
+    #[msg("The Ed25519 instruction must verify exactly one signature, with key, signature and message inside itself, in the standard layout (new_ed25519_instruction_with_signature)")]
+    MessageEd25519Malformed,
+    /// 6064
+    #[msg("The message was not signed by the owner: the owner's wallet must sign it")]
+    MessageSignerNotOwner,
+    /// 6065
+    #[msg("The signed message is not the one these arguments produce: rebuild it with the SDK for this program, cluster, session key and grant, and have the owner sign it again")]
+    MessageMismatch,
+    /// 6066
+    #[msg("The signed message is past its valid-until time: have the owner sign a new one")]
+    MessageExpired,
+    /// 6067
+    #[msg("The message number is not the owner's next one (already used, or killed by revoke_all_sessions): read the wallet's message_counter and sign a new message")]
+    MessageNumberMismatch,
+    /// 6068
+    #[msg("The sponsor cannot be the session key: pay with a separate sponsor key")]
+    SponsorIsSessionKey,
+    /// 6069
+    #[msg("Invalid app domain: 1 to 64 bytes of letters, digits, '.', '-' and ':'")]
+    InvalidDomain,
+    /// 6070
+    #[msg("A label in a signed message must be printable ASCII (no line breaks)")]
+    LabelNotPrintable,
 }
 
 #[cfg(test)]
@@ -251,6 +281,10 @@ mod tests {
             (
                 E::TooManyTokenAccounts,
                 vec![format!("at most {MAX_REVOKE_TOKEN_ACCOUNTS}")],
+            ),
+            (
+                E::InvalidDomain,
+                vec![format!("1 to {MAX_DOMAIN_LEN} bytes")],
             ),
             (
                 E::TooManyWatchedAccounts,

@@ -1,5 +1,8 @@
 //! Events: one per state change, so a wallet can list and audit sessions from logs alone.
-use crate::policy::{Allowance, MintAllowance, ProgramScope};
+use crate::{
+    policy::{Allowance, MintAllowance, ProgramScope},
+    state::Session,
+};
 use anchor_lang::prelude::*;
 
 /// A session was created: the whole grant, so a wallet can audit a session from this event
@@ -38,6 +41,34 @@ pub struct SessionCreated {
     pub delegated_amount: u64,
 }
 
+impl SessionCreated {
+    /// The event for a session just written at address `session`.
+    pub fn of(
+        session: &Session,
+        address: Pubkey,
+        top_up_lamports: u64,
+        delegated_amount: u64,
+    ) -> Self {
+        SessionCreated {
+            owner: session.owner,
+            session: address,
+            session_key: session.session_key,
+            payer: session.payer,
+            created_at: session.created_at,
+            expires_at: session.expires_at,
+            nonce: session.nonce,
+            max_uses: session.max_uses,
+            sol: session.sol,
+            mints: session.mints.clone(),
+            destinations: session.destinations.clone(),
+            programs: session.programs.clone(),
+            label: session.label.clone(),
+            top_up_lamports,
+            delegated_amount,
+        }
+    }
+}
+
 /// A session was revoked and closed by its owner or its session key.
 #[event]
 pub struct SessionRevoked {
@@ -56,6 +87,8 @@ pub struct AllSessionsRevoked {
     pub owner: Pubkey,
     /// The wallet's nonce from now on; sessions created under an older one are dead.
     pub nonce: u64,
+    /// The wallet's message counter from now on; grant messages with a lower number are dead.
+    pub message_counter: u64,
     /// Owner token accounts on which the vault's delegation was revoked.
     pub revoked_delegations: Vec<Pubkey>,
 }
@@ -181,4 +214,18 @@ pub struct VaultTokenAccountClosed {
     pub token_account: Pubkey,
     /// Who received the rent.
     pub destination: Pubkey,
+}
+
+/// A session was created from the owner's signed grant message (`create_session_from_message`),
+/// right after its `SessionCreated`.
+#[event]
+pub struct MessageGrantUsed {
+    /// Owner who signed the message.
+    pub owner: Pubkey,
+    /// The session it created.
+    pub session: Pubkey,
+    /// Who paid (fee and rent).
+    pub sponsor: Pubkey,
+    /// The message's number; the wallet's counter is now one more.
+    pub message_number: u64,
 }

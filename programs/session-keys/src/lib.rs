@@ -69,6 +69,15 @@ pub mod session_keys {
         CreateSession::handler(ctx, args)
     }
 
+    /// Grants a session from the owner's Ed25519-signed message, paid by a sponsor: no owner
+    /// signature in the transaction (docs/message-grant.md).
+    pub fn create_session_from_message(
+        ctx: Context<CreateSessionFromMessage>,
+        args: MessageGrantArgs,
+    ) -> Result<()> {
+        CreateSessionFromMessage::handler(ctx, args)
+    }
+
     /// Revokes and closes one session (owner or session key); rent goes back to its payer.
     pub fn revoke_session(ctx: Context<RevokeSession>) -> Result<()> {
         RevokeSession::handler(ctx)

@@ -9,6 +9,8 @@ import {
   type AllSessionsRevokedEvent,
   getExecutedEventDecoder,
   type ExecutedEvent,
+  getMessageGrantUsedEventDecoder,
+  type MessageGrantUsedEvent,
   getSessionClosedEventDecoder,
   type SessionClosedEvent,
   getSessionCreatedEventDecoder,
@@ -33,6 +35,7 @@ import {
 export type SessionKeysEvents = {
   AllSessionsRevoked: AllSessionsRevokedEvent;
   Executed: ExecutedEvent;
+  MessageGrantUsed: MessageGrantUsedEvent;
   SessionClosed: SessionClosedEvent;
   SessionCreated: SessionCreatedEvent;
   SessionRevoked: SessionRevokedEvent;
@@ -48,6 +51,7 @@ export type SessionKeysEvents = {
 export const EVENT_DECODERS: { readonly [K in keyof SessionKeysEvents]: { readonly discriminator: string; readonly decoder: () => Decoder<SessionKeysEvents[K]> } } = {
   AllSessionsRevoked: { discriminator: "b47acd9097641635", decoder: getAllSessionsRevokedEventDecoder },
   Executed: { discriminator: "08e88b84c52d1da4", decoder: getExecutedEventDecoder },
+  MessageGrantUsed: { discriminator: "e17fda9a325cb43f", decoder: getMessageGrantUsedEventDecoder },
   SessionClosed: { discriminator: "39ed0bf3c222781b", decoder: getSessionClosedEventDecoder },
   SessionCreated: { discriminator: "6b6ffe19157adce1", decoder: getSessionCreatedEventDecoder },
   SessionRevoked: { discriminator: "5a3023eacbc07ed3", decoder: getSessionRevokedEventDecoder },

@@ -18,6 +18,8 @@ export const MAX_CALLS = 4;
 export const MAX_DESTINATIONS = 8;
 /** Longest instruction discriminator prefix (Anchor's is 8 bytes). */
 export const MAX_DISCRIMINATOR_LEN = 8;
+/** Longest app domain a signed grant message may name (`create_session_from_message`). */
+export const MAX_DOMAIN_LEN = 64;
 /** Most remaining accounts (program accounts included) one `execute` may pass; bounds the heap its account metas and snapshots take. */
 export const MAX_EXECUTE_ACCOUNTS = 64;
 /** Most instruction rules per target program. */
@@ -112,12 +114,23 @@ export const PROGRAM_ERRORS: readonly { readonly code: number; readonly name: st
   { code: 6058, name: "NotVaultDelegate", message: "The vault is not the delegate of this token account: leave it out of revoke_all_sessions" },
   { code: 6059, name: "TooManyTokenAccounts", message: "Too many token accounts in one revoke_all_sessions: at most 16; send the rest in another" },
   { code: 6060, name: "ConfidentialAccount", message: "execute cannot account for a confidential (encrypted) balance: leave vault token accounts with confidential transfers out of execute" },
+  { code: 6061, name: "MessageEd25519Missing", message: "No Ed25519 instruction right before create_session_from_message: put the one verifying the owner's message immediately before it" },
+  { code: 6062, name: "MessageEd25519NotUnique", message: "More than one Ed25519 instruction in the transaction: send exactly one, verifying the owner's message" },
+  { code: 6063, name: "MessageEd25519Malformed", message: "The Ed25519 instruction must verify exactly one signature, with key, signature and message inside itself, in the standard layout (new_ed25519_instruction_with_signature)" },
+  { code: 6064, name: "MessageSignerNotOwner", message: "The message was not signed by the owner: the owner's wallet must sign it" },
+  { code: 6065, name: "MessageMismatch", message: "The signed message is not the one these arguments produce: rebuild it with the SDK for this program, cluster, session key and grant, and have the owner sign it again" },
+  { code: 6066, name: "MessageExpired", message: "The signed message is past its valid-until time: have the owner sign a new one" },
+  { code: 6067, name: "MessageNumberMismatch", message: "The message number is not the owner's next one (already used, or killed by revoke_all_sessions): read the wallet's message_counter and sign a new message" },
+  { code: 6068, name: "SponsorIsSessionKey", message: "The sponsor cannot be the session key: pay with a separate sponsor key" },
+  { code: 6069, name: "InvalidDomain", message: "Invalid app domain: 1 to 64 bytes of letters, digits, '.', '-' and ':'" },
+  { code: 6070, name: "LabelNotPrintable", message: "A label in a signed message must be printable ASCII (no line breaks)" },
 ];
 
 /** Every event name (as in the Rust struct) with its 8-byte discriminator, hex. */
 export const EVENT_DISCRIMINATORS: readonly { readonly name: string; readonly discriminator: string }[] = [
   { name: "AllSessionsRevoked", discriminator: "b47acd9097641635" },
   { name: "Executed", discriminator: "08e88b84c52d1da4" },
+  { name: "MessageGrantUsed", discriminator: "e17fda9a325cb43f" },
   { name: "SessionClosed", discriminator: "39ed0bf3c222781b" },
   { name: "SessionCreated", discriminator: "6b6ffe19157adce1" },
   { name: "SessionRevoked", discriminator: "5a3023eacbc07ed3" },

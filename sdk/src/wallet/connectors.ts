@@ -1,13 +1,18 @@
 /**
  * The owner's wallet as a kit signer, for the one prompt a grant needs: a Wallet Standard
  * wallet (`solana:signTransaction`, else `solana:signAndSendTransaction`), or a
- * `@solana/wallet-adapter` adapter.
+ * `@solana/wallet-adapter` adapter; and, for a gasless grant, a message signer through
+ * `solana:signMessage`.
  */
 import {
   address,
+  getPublicKeyFromAddress,
   getTransactionDecoder,
   getTransactionEncoder,
+  verifySignature,
   type Address,
+  type MessagePartialSigner,
+  type SignatureBytes,
   type Transaction,
   type TransactionModifyingSigner,
   type TransactionSendingSigner,
@@ -76,6 +81,53 @@ export function walletStandardSigner(
     });
   }
   throw new Error(`${wallet.name} supports neither solana:signTransaction nor solana:signAndSendTransaction`);
+}
+
+type SignMessageFeature = {
+  signMessage(
+    ...inputs: { account: StandardAccount; message: Uint8Array }[]
+  ): Promise<readonly { signedMessage: Uint8Array; signature: Uint8Array; signatureType?: string }[]>;
+};
+
+/**
+ * A kit message signer for a Wallet Standard account through `solana:signMessage` (what a
+ * gasless grant asks the owner to sign). The program needs the signature of exactly the bytes
+ * it rebuilds, so a wallet that returns a `signedMessage` other than the bytes it was given
+ * (a prefix, a rewrap), or a signature type other than Ed25519, is refused with an error.
+ */
+export function walletStandardMessageSigner(wallet: StandardWallet, account: StandardAccount): MessagePartialSigner {
+  const feature = wallet.features["solana:signMessage"] as SignMessageFeature | undefined;
+  if (!feature) throw new Error(`${wallet.name} does not support solana:signMessage`);
+  const addr = address(account.address);
+  return Object.freeze({
+    address: addr,
+    async signMessages(messages) {
+      const outputs = await feature.signMessage(...messages.map((m) => ({ account, message: new Uint8Array(m.content) })));
+      if (outputs.length !== messages.length) throw new Error(`${wallet.name} returned ${outputs.length} signatures for ${messages.length} messages`);
+      return outputs.map((o, i) => {
+        const asked = messages[i]!.content;
+        const same = o.signedMessage.length === asked.length && o.signedMessage.every((b, j) => b === asked[j]);
+        if (!same) throw new Error(`${wallet.name} signed other bytes than the message it was given: the program cannot verify that signature`);
+        if (o.signatureType !== undefined && o.signatureType !== "ed25519") throw new Error(`${wallet.name} returned a ${o.signatureType} signature, not Ed25519`);
+        if (o.signature.length !== 64) throw new Error(`${wallet.name} returned a ${o.signature.length}-byte signature`);
+        return Object.freeze({ [addr]: new Uint8Array(o.signature) as SignatureBytes });
+      });
+    },
+  });
+}
+
+/**
+ * Asks `signer` (the owner's wallet) to sign `message` and checks the signature with WebCrypto
+ * against the signer's address before anyone pays for a transaction that would fail.
+ */
+export async function signAndVerifyMessage(signer: MessagePartialSigner, message: Uint8Array): Promise<SignatureBytes> {
+  const [dictionary] = await signer.signMessages([Object.freeze({ content: message, signatures: {} })]);
+  const signature = dictionary?.[signer.address];
+  if (!signature) throw new Error(`the wallet returned no signature for ${signer.address}`);
+  if (!(await verifySignature(await getPublicKeyFromAddress(signer.address), signature, message))) {
+    throw new Error(`the wallet's signature does not verify for ${signer.address}`);
+  }
+  return signature;
 }
 
 /** Keeps signatures already on the original when the wallet returns the same message. */

@@ -18,16 +18,19 @@ import {
   isTransactionSendingSigner,
   getBase58Decoder,
   type Address,
+  type Blockhash,
   type GetAccountInfoApi,
   type GetBalanceApi,
   type GetMultipleAccountsApi,
   type Instruction,
   type KeyPairSigner,
+  type MessagePartialSigner,
+  partiallySignTransactionMessageWithSigners,
   type Rpc,
   type Signature,
   type TransactionSigner,
 } from "@solana/kit";
-import type { Session } from "../generated";
+import type { MessageEnvelope, Session } from "../generated";
 import {
   createSessionInstruction,
   executeInstruction,
@@ -37,9 +40,12 @@ import {
   transferTokenInstruction,
   type TokenAccountRef,
 } from "../instructions";
+import { checkMessageGrantArgs, grantMessageBytes, messageGrantArgs, type Cluster } from "../message";
 import type { CreateSessionArgs, Scope } from "../scope";
-import { fetchOwnerWallet, fetchSessionByKey, sessionStatus, type SessionStatus } from "../sessions";
+import { fetchOwnerWallet, fetchSessionByKey, nextMessageNumber, sessionStatus, type SessionStatus } from "../sessions";
+import { httpSponsor, sponsoredGrantTransactionMessage, type Sponsor } from "../sponsor";
 import { confirm, signAndSend, type SendRpc, type Sent } from "../tx";
+import { signAndVerifyMessage } from "./connectors";
 import { indexedDbKeyStore, type KeyStore } from "./storage";
 
 /** The RPC methods a session wallet uses. */
@@ -80,6 +86,7 @@ export interface SessionWalletOptions {
 /** A session key for one owner in one app. */
 export class SessionWallet {
   private timers = new Set<ReturnType<typeof setTimeout>>();
+  private granted: Signature | null = null;
 
   private constructor(
     readonly rpc: SessionWalletRpc,
@@ -163,9 +170,79 @@ export class SessionWallet {
         (m) => appendTransactionMessageInstructions([...(p.before ?? []), ix], m),
       );
       const signature = getBase58Decoder().decode(await signAndSendTransactionMessageWithSigners(message)) as Signature;
-      return await confirm(this.rpc, signature);
+      const sent = await confirm(this.rpc, signature);
+      this.granted = sent.signature;
+      return sent;
     }
-    return await signAndSend(this.rpc, feePayer, [...(p.before ?? []), ix]);
+    const sent = await signAndSend(this.rpc, feePayer, [...(p.before ?? []), ix]);
+    this.granted = sent.signature;
+    return sent;
+  }
+
+  /**
+   * Grants this key a session without any transaction from the owner (a gasless grant,
+   * docs/message-grant.md): the owner's wallet signs one readable message (`ownerSigner`, from
+   * `walletStandardMessageSigner` or any kit message signer), and `sponsor` (a `Sponsor`, or
+   * the URL of a sponsor service) pays the fee and the rent. The message carries the owner's
+   * next message number and is valid for `validForSeconds` (default 300) by the chain's clock.
+   * This key builds and co-signs the sponsor's transaction; the sponsor checks it, signs as fee
+   * payer and sends it. Resolves once this wallet's own RPC confirms it and the session exists.
+   *
+   * A message grant cannot top up the key or approve a delegation (both need the owner's
+   * transaction signature): a scope with either is refused before the wallet is asked, and so
+   * is one whose transaction would exceed 1,232 bytes (the transaction carries the arguments
+   * and the message: a program with a few rules, a SOL cap and a label fit; the `Offchain`
+   * envelope costs 85 bytes more).
+   */
+  async grantByMessage(p: {
+    ownerSigner: MessagePartialSigner;
+    scope: Scope | CreateSessionArgs;
+    /** The app's domain, shown first in the message (`a-z A-Z 0-9 . - :`, 1 to 64 bytes). */
+    domain: string;
+    /** The cluster the program runs on; the message names it. */
+    cluster: Cluster;
+    sponsor: Sponsor | string;
+    validForSeconds?: number;
+    /** `Text` (default: what Wallet Standard wallets show) or `Offchain`. */
+    envelope?: MessageEnvelope;
+  }): Promise<Sent> {
+    if (p.ownerSigner.address !== this.owner) throw new Error("ownerSigner is not this wallet's owner");
+    const existing = await this.status();
+    if (existing !== "missing") {
+      throw new Error(`this key already has a session (${existing}): revoke() it, or forget() the key and open a new SessionWallet`);
+    }
+    const sponsor = typeof p.sponsor === "string" ? httpSponsor(p.sponsor) : p.sponsor;
+    const [now, messageNumber, sponsorAddress] = await Promise.all([
+      chainTime(this.rpc),
+      nextMessageNumber(this.rpc, this.owner),
+      sponsor.address(),
+    ]);
+    const grant = isScope(p.scope) ? p.scope.build(now) : p.scope;
+    const validUntil = now + BigInt(p.validForSeconds ?? 300);
+    const args = messageGrantArgs(grant, { domain: p.domain, messageNumber, validUntil, envelope: p.envelope });
+    checkMessageGrantArgs(args, now);
+    const message = await grantMessageBytes({ args, owner: this.owner, sessionKey: this.address, cluster: p.cluster });
+    // The size does not depend on the signature or the blockhash: refuse a grant that cannot fit
+    // in one transaction before the owner is asked to sign it.
+    const placeholder = { blockhash: "11111111111111111111111111111111" as Blockhash, lastValidBlockHeight: 0n };
+    const common = { args, owner: this.owner, sessionKey: this.signer, sponsor: sponsorAddress, message };
+    await sponsoredGrantTransactionMessage({ ...common, signature: new Uint8Array(64), blockhash: placeholder });
+    const signature = await signAndVerifyMessage(p.ownerSigner, message);
+    // The blockhash after the prompt: the owner may take a while to read the message.
+    const { value: blockhash } = await this.rpc.getLatestBlockhash({ commitment: "confirmed" }).send();
+    const transaction = await partiallySignTransactionMessageWithSigners(
+      await sponsoredGrantTransactionMessage({ ...common, signature, blockhash }),
+    );
+    const { signature: sent } = await sponsor.submit({ args, owner: this.owner, sessionKey: this.address, message, signature, transaction });
+    const confirmed = await confirm(this.rpc, sent);
+    if (!(await this.session())) throw new Error(`the sponsor reported ${sent}, but this key has no session on chain`);
+    this.granted = confirmed.signature;
+    return confirmed;
+  }
+
+  /** The signature of the last grant this object saw confirmed (`grant` or `grantByMessage`), if any. */
+  get grantSignature(): Signature | null {
+    return this.granted;
   }
 
   /** This key's session on chain, or `null` (never granted, or closed). */

@@ -35,6 +35,8 @@ export interface SessionStore {
   refresh(): Promise<void>;
   /** `SessionWallet.grant` with the opened wallet. */
   grant(p: { ownerSigner: TransactionSigner; scope: Scope | CreateSessionArgs; sponsor?: TransactionSigner; topUpLamports?: bigint; delegate?: TokenAccountRef }): Promise<Sent | null>;
+  /** `SessionWallet.grantByMessage` with the opened wallet (a gasless grant, paid by a sponsor). */
+  grantByMessage(p: Parameters<SessionWallet["grantByMessage"]>[0]): Promise<Sent | null>;
   /** `SessionWallet.revoke`, then a fresh key for the same owner. */
   revoke(): Promise<Sent | null>;
 }
@@ -86,6 +88,13 @@ export function createSessionStore(options: Omit<SessionWalletOptions, "owner">)
     async grant(p) {
       return await run(async () => {
         const sent = await wallet().grant(p);
+        await read(wallet());
+        return sent;
+      });
+    },
+    async grantByMessage(p) {
+      return await run(async () => {
+        const sent = await wallet().grantByMessage(p);
         await read(wallet());
         return sent;
       });

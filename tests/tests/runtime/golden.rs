@@ -6,7 +6,7 @@
 //! `UPDATE_GOLDEN=1 cargo test -p session-keys-tests golden` after an intended change.
 use anchor_lang::Discriminator;
 use serde_json::{json, Value};
-use session_keys::instructions::MintCapsArgs;
+use session_keys::instructions::{MessageEnvelope, MessageGrantArgs, MintCapsArgs};
 use session_keys::policy::CmpOp;
 use session_keys_tests::{
     client::{
@@ -35,6 +35,12 @@ fn ix_json(name: &str, inputs: Value, i: &Instruction) -> Value {
         })).collect::<Vec<_>>(),
         "data": hex(&i.data),
     })
+}
+
+fn borsh_bytes(value: &impl anchor_lang::AnchorSerialize) -> Vec<u8> {
+    let mut out = Vec::new();
+    value.serialize(&mut out).unwrap();
+    out
 }
 
 fn fixed(seed: u8) -> Pubkey {
@@ -105,6 +111,11 @@ async fn golden_vectors_match_the_checked_in_file() {
     let close_vault =
         ix::close_vault_token_account(&owner, &fixed(23), &destination, &anchor_spl::token::ID);
 
+    let owner_signer = env.owner.insecure_clone();
+    let message_args = golden_message_args(MessageEnvelope::Offchain, market);
+    let from_message =
+        ix::create_session_from_message(&fixed(30), &owner, &key, message_args.clone());
+
     let session_bytes = env
         .account(&pda::session(&owner, &key).0)
         .await
@@ -161,11 +172,16 @@ async fn golden_vectors_match_the_checked_in_file() {
                 "from": fixed(23).to_string(), "mint": mint.to_string(), "to": fixed(24).to_string(),
                 "tokenProgram": anchor_spl::token_2022::ID.to_string(), "amount": "5", "decimals": 9,
             }), &withdraw_token),
+            ix_json("createSessionFromMessage", json!({
+                "sponsor": fixed(30).to_string(),
+                "argsData": hex(&borsh_bytes(&message_args)),
+            }), &from_message),
             ix_json("closeVaultTokenAccount", json!({
                 "tokenAccount": fixed(23).to_string(), "destination": destination.to_string(),
                 "tokenProgram": anchor_spl::token::ID.to_string(),
             }), &close_vault),
         ],
+        "messages": message_vectors(&owner_signer, &key, market),
         "accounts": {
             "session": {
                 "data": hex(&session_bytes),
@@ -185,7 +201,7 @@ async fn golden_vectors_match_the_checked_in_file() {
             },
             "wallet": {
                 "data": hex(&wallet_bytes),
-                "expected": { "owner": w.owner.to_string(), "nonce": w.nonce.to_string(), "bump": w.bump, "vaultBump": w.vault_bump },
+                "expected": { "owner": w.owner.to_string(), "nonce": w.nonce.to_string(), "messageCounter": w.message_counter.to_string(), "bump": w.bump, "vaultBump": w.vault_bump },
             },
         },
     });
@@ -200,6 +216,105 @@ async fn golden_vectors_match_the_checked_in_file() {
         committed == fresh,
         "sdk/test/golden.json is stale: run UPDATE_GOLDEN=1 cargo test -p session-keys-tests golden"
     );
+}
+
+/// The grant of the message vectors: SOL and mint caps, a program with rules (so a rules hash)
+/// and one without, co-signing; everything a message line can show.
+fn golden_message_args(envelope: MessageEnvelope, market: Pubkey) -> MessageGrantArgs {
+    let scope = Scope::until(START + 3600)
+        .sol(
+            caps(SOL / 2)
+                .per_instruction(SOL / 100)
+                .window(3600, SOL / 10),
+        )
+        .mint(fixed(11), caps(50 * TOKEN).window(60, 10 * TOKEN))
+        .program(
+            program(example_game::ID).instruction(
+                instruction(example_game::instruction::BuyItem::DISCRIMINATOR)
+                    .arg_u64(10, CmpOp::Le, 50_000_000)
+                    .account(2, &[market]),
+            ),
+        )
+        .max_uses(100)
+        .label("Golden game")
+        .build_unchecked();
+    let mut programs = scope.programs;
+    programs.push(session_keys::policy::ProgramScope {
+        program_id: fixed(14),
+        pass_session_signer: true,
+        instructions: vec![],
+    });
+    MessageGrantArgs {
+        expires_at: scope.expires_at,
+        max_uses: scope.max_uses,
+        sol: scope.sol,
+        mints: scope.mints,
+        destinations: vec![],
+        programs,
+        label: scope.label,
+        domain: "game.example".into(),
+        message_number: 0,
+        valid_until: START + 300,
+        envelope,
+    }
+}
+
+/// Message vectors: the arguments (Borsh, so a client decodes them with its generated codec),
+/// the text and both envelopes, as the program rebuilds them.
+fn message_vectors(owner_signer: &Keypair, key: &Pubkey, market: Pubkey) -> Value {
+    use session_keys_tests::client::message;
+    let owner = &owner_signer.pubkey();
+    let minimal = MessageGrantArgs {
+        expires_at: START + 86_400,
+        max_uses: None,
+        sol: Some(session_keys::policy::CapsArgs {
+            lifetime: 1,
+            per_instruction: None,
+            window: None,
+        }),
+        mints: vec![],
+        destinations: vec![fixed(12), fixed(13)],
+        programs: vec![],
+        label: String::new(),
+        domain: "localhost:8080".into(),
+        message_number: u64::MAX,
+        valid_until: i64::MAX,
+        envelope: MessageEnvelope::Text,
+    };
+    let cases = [
+        ("full", golden_message_args(MessageEnvelope::Text, market)),
+        ("minimal", minimal),
+    ];
+    let vectors: Vec<Value> = cases
+        .iter()
+        .map(|(name, args)| {
+            let mut text_args = args.clone();
+            text_args.envelope = MessageEnvelope::Text;
+            let mut offchain_args = args.clone();
+            offchain_args.envelope = MessageEnvelope::Offchain;
+            // The owner's signature over the Text envelope (Ed25519 is deterministic) and the
+            // Ed25519 instruction the Rust client builds for it.
+            let text_bytes =
+                message::grant_message(&text_args, owner, key, message::LOCALNET).unwrap();
+            let signature = owner_signer.sign_message(&text_bytes);
+            let ed25519 = message::ed25519_instruction(owner, &signature, &text_bytes);
+            json!({
+                "name": name,
+                "signature": hex(signature.as_ref()),
+                "ed25519Data": hex(&ed25519.data),
+                "ed25519ProgramId": ed25519.program_id.to_string(),
+                "argsData": hex(&borsh_bytes(args)),
+                "owner": owner.to_string(),
+                "sessionKey": key.to_string(),
+                "programId": session_keys::ID.to_string(),
+                "cluster": message::LOCALNET,
+                "text": message::grant_text(args, owner, key, message::LOCALNET).unwrap(),
+                "textEnvelope": hex(&message::grant_message(&text_args, owner, key, message::LOCALNET).unwrap()),
+                "offchainEnvelope": hex(&message::grant_message(&offchain_args, owner, key, message::LOCALNET).unwrap()),
+            })
+        })
+        .collect();
+    json!(vectors)
 }
 
 /// A small deterministic generator, so the allowance vectors are many and not hand-picked.
@@ -700,10 +815,11 @@ fn event_vectors() -> Vec<Value> {
             AllSessionsRevoked {
                 owner: fixed(1),
                 nonce: u64::MAX,
+                message_counter: 3,
                 revoked_delegations: vec![fixed(25), fixed(26)],
             }
             .data(),
-            json!({ "owner": k(1), "nonce": u64::MAX.to_string(), "revokedDelegations": [k(25), k(26)] }),
+            json!({ "owner": k(1), "nonce": u64::MAX.to_string(), "messageCounter": "3", "revokedDelegations": [k(25), k(26)] }),
         ),
         ev(
             "SessionClosed",
@@ -809,6 +925,17 @@ fn event_vectors() -> Vec<Value> {
             }
             .data(),
             json!({ "owner": k(1), "tokenAccount": k(23), "destination": k(12) }),
+        ),
+        ev(
+            "MessageGrantUsed",
+            MessageGrantUsed {
+                owner: fixed(1),
+                session: fixed(2),
+                sponsor: fixed(30),
+                message_number: 7,
+            }
+            .data(),
+            json!({ "owner": k(1), "session": k(2), "sponsor": k(30), "messageNumber": "7" }),
         ),
     ]
 }

@@ -847,3 +847,120 @@ async fn worst_revoke_all_sessions_fits_the_heap() {
 
     report("Heap of worst-case revoke_all_sessions", &rows);
 }
+
+/// `create_session_from_message`: the demo's grant (legacy transaction), and the biggest grant
+/// a sponsored transaction carries (v0, every non-signer key looked up): the message is in the
+/// transaction twice (the arguments and the Ed25519 instruction's text), so it is far smaller
+/// than `create_session`'s biggest.
+#[tokio::test]
+async fn message_grant_fits_the_heap() {
+    use session_keys::instructions::{MessageEnvelope, MessageGrantArgs};
+    use session_keys_tests::client::message::{self, LOCALNET};
+    let mut env = TestEnv::new().await;
+    let sponsor = env.stranger.insecure_clone();
+    let key = env.key.insecure_clone();
+    let mut rows = Vec::new();
+    let blockhash = env.ctx.last_blockhash;
+
+    let sponsored = |player: &Keypair, args: &MessageGrantArgs| {
+        let m = message::grant_message(args, &player.pubkey(), &key.pubkey(), LOCALNET).unwrap();
+        message::sponsored_grant(
+            &sponsor.pubkey(),
+            &player.pubkey(),
+            &key.pubkey(),
+            args.clone(),
+            &player.sign_message(&m),
+            LOCALNET,
+        )
+        .unwrap()
+        .to_vec()
+    };
+    let demo = MessageGrantArgs {
+        expires_at: START + 3600,
+        max_uses: Some(100),
+        sol: Some(caps(SOL / 100)),
+        mints: vec![],
+        destinations: vec![],
+        programs: vec![program(example_game::ID)],
+        label: "Demo".into(),
+        domain: "game.example".into(),
+        message_number: 0,
+        valid_until: START + 300,
+        envelope: MessageEnvelope::Text,
+    };
+    let player = Keypair::new();
+    let ixs = sponsored(&player, &demo);
+    let tx = env.legacy_transaction(&ixs, &[&sponsor, &key]).await.into();
+    rows.push(
+        measure(
+            &mut env,
+            "create_session_from_message",
+            "demo grant (legacy)",
+            tx,
+            &ixs,
+        )
+        .await,
+    );
+
+    // The biggest: the demo's domain and label, SOL and mints with windows and
+    // per-instruction caps, then programs with rules, while the v0 transaction fits.
+    let player = Keypair::new();
+    let mut big = demo.clone();
+    big.sol = Some(caps(10 * SOL).per_instruction(SOL).window(3600, SOL));
+    big.programs.clear();
+    let table = lookup_table(&mut env, lookup_keys(&sponsored(&player, &big))).await;
+    let fits = |args: &MessageGrantArgs| {
+        args.to_create_args().check(START).is_ok()
+            && tx_bytes(&v0_tx(
+                &sponsored(&player, args),
+                &[&sponsor, &key],
+                &table,
+                blockhash,
+            )) <= TX_LIMIT
+    };
+    for _ in 0..MAX_MINTS {
+        let mut next = big.clone();
+        next.mints.push(session_keys::instructions::MintCapsArgs {
+            mint: Pubkey::new_unique(),
+            caps: caps(1_000 * TOKEN)
+                .per_instruction(TOKEN)
+                .window(60, 100 * TOKEN),
+        });
+        if !fits(&next) {
+            break;
+        }
+        big = next;
+    }
+    let mut n = 0u8;
+    loop {
+        let mut next = big.clone();
+        n += 1;
+        match next.programs.last_mut() {
+            Some(p) if p.instructions.len() < usize::from(MAX_INSTRUCTION_RULES) => p
+                .instructions
+                .push(instruction(&[0xEE, n, 0, 0, 0, 0, 0, 1])),
+            _ => next.programs.push(program(Pubkey::new_unique())),
+        }
+        if next.programs.len() > usize::from(MAX_PROGRAMS) || !fits(&next) {
+            break;
+        }
+        big = next;
+    }
+    let ixs = sponsored(&player, &big);
+    let lookup = lookup_keys(&ixs);
+    let table = lookup_table(&mut env, lookup).await;
+    let blockhash = env.ctx.last_blockhash;
+    let tx = v0_tx(&ixs, &[&sponsor, &key], &table, blockhash);
+    let case = format!(
+        "biggest (v0 + lookup table): {} mints, SOL, {} programs, {} rules, {}-byte message",
+        big.mints.len(),
+        big.programs.len(),
+        big.programs
+            .iter()
+            .map(|p| p.instructions.len())
+            .sum::<usize>(),
+        ixs[0].data.len() - 112,
+    );
+    rows.push(measure(&mut env, "create_session_from_message", &case, tx, &ixs).await);
+    report("Heap of create_session_from_message", &rows);
+}

@@ -10,6 +10,7 @@ mod execute_accounting;
 mod execute_attacks;
 mod golden;
 mod heap;
+mod message_grant;
 mod policy_edges;
 mod revoke;
 mod sizes;

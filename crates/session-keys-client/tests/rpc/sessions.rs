@@ -145,7 +145,7 @@ async fn sessions_are_fetched_listed_and_classified() {
         .find(|s| s.session.session_key == keys[1].pubkey())
         .unwrap();
     assert_eq!(short.state, SessionState::Expired);
-    assert!(short.state.closable());
+    assert!(short.state.closable(&short.session));
 
     client
         .send(&[ix::revoke_all_sessions(&o, &[])], &[&owner])

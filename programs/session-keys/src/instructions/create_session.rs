@@ -4,7 +4,7 @@ use crate::{
     errors::SessionError,
     events::SessionCreated,
     policy::Grant,
-    state::{Session, Wallet},
+    state::{Session, SessionKeys, Wallet},
 };
 use anchor_lang::{prelude::*, system_program};
 use anchor_spl::token_interface::{self, Approve, TokenAccount, TokenInterface};
@@ -126,43 +126,21 @@ impl CreateSession<'_> {
 
         a.wallet
             .init_if_new(a.owner.key(), ctx.bumps.wallet, ctx.bumps.vault);
-        let session = &mut a.session;
-        session.set_inner(Session {
-            version: ACCOUNT_VERSION,
+        let keys = SessionKeys {
             bump: ctx.bumps.session,
             owner: a.owner.key(),
             session_key: a.session_key.key(),
             payer: a.payer.key(),
-            created_at: now,
-            expires_at: grant.expires_at,
-            nonce: a.wallet.nonce,
-            max_uses: grant.max_uses,
-            uses: 0,
-            sol: grant.sol,
-            mints: grant.mints,
-            destinations: grant.destinations,
-            programs: grant.programs,
-            label: grant.label,
-        });
+        };
+        let session = &mut a.session;
+        session.set_inner(Session::from_grant(grant, keys, now, a.wallet.nonce));
         session.invariant()?;
-
-        emit!(SessionCreated {
-            owner: session.owner,
-            session: session.key(),
-            session_key: session.session_key,
-            payer: session.payer,
-            created_at: session.created_at,
-            expires_at: session.expires_at,
-            nonce: session.nonce,
-            max_uses: session.max_uses,
-            sol: session.sol,
-            mints: session.mints.clone(),
-            destinations: session.destinations.clone(),
-            programs: session.programs.clone(),
-            label: session.label.clone(),
-            top_up_lamports: top_up,
-            delegated_amount: delegate_amount.unwrap_or(0),
-        });
+        emit!(SessionCreated::of(
+            session,
+            session.key(),
+            top_up,
+            delegate_amount.unwrap_or(0)
+        ));
         Ok(())
     }
 }

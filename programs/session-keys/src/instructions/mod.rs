@@ -2,6 +2,7 @@
 pub mod close_session;
 pub mod close_vault_token_account;
 pub mod create_session;
+pub mod create_session_from_message;
 pub mod deposit_sol;
 pub mod execute;
 pub mod revoke_all_sessions;
@@ -15,6 +16,7 @@ pub mod withdraw_token;
 pub use close_session::*;
 pub use close_vault_token_account::*;
 pub use create_session::*;
+pub use create_session_from_message::*;
 pub use deposit_sol::*;
 pub use execute::*;
 pub use revoke_all_sessions::*;

@@ -7,7 +7,8 @@ use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{self, Revoke};
 
 /// Revokes every session of the owner in one instruction by bumping the wallet's nonce: each
-/// session remembers the nonce it was created under and is dead once the two differ.
+/// session remembers the nonce it was created under and is dead once the two differ. It also
+/// bumps the message counter, so every grant message signed but not yet used is dead too.
 ///
 /// Remaining accounts: up to [`MAX_REVOKE_TOKEN_ACCOUNTS`] pairs (owner token account
 /// [writable], its token program). On each,
@@ -44,7 +45,7 @@ impl<'info> RevokeAllSessions<'info> {
         })
     }
 
-    /// Increments the nonce, then revokes the vault's delegation on the given accounts.
+    /// Increments the nonce and the message counter, then revokes the vault's delegation on the given accounts.
     pub fn handler(ctx: Context<'info, Self>) -> Result<()> {
         let pairs = ctx.remaining_accounts;
         require!(
@@ -79,9 +80,14 @@ impl<'info> RevokeAllSessions<'info> {
             .nonce
             .checked_add(1)
             .ok_or(SessionError::MathOverflow)?;
+        wallet.message_counter = wallet
+            .message_counter
+            .checked_add(1)
+            .ok_or(SessionError::MathOverflow)?;
         emit!(AllSessionsRevoked {
             owner: wallet.owner,
             nonce: wallet.nonce,
+            message_counter: wallet.message_counter,
             revoked_delegations: revoked,
         });
         Ok(())

@@ -9,6 +9,7 @@ pub mod destinations;
 pub mod effects;
 pub mod expiry;
 pub mod grant;
+pub mod message;
 pub mod uses;
 
 #[cfg(test)]
@@ -20,6 +21,7 @@ pub use destinations::*;
 pub use effects::*;
 pub use expiry::*;
 pub use grant::*;
+pub use message::{MessageContext, MessageEnvelope, MessageGrantArgs};
 pub use uses::*;
 
 /// Result of a policy check: a [`crate::errors::SessionError`] names the broken rule.

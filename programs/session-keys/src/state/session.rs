@@ -69,6 +69,19 @@ pub struct Session {
     pub label: String,
 }
 
+/// The keys a new session records.
+#[derive(Clone, Copy, Debug)]
+pub struct SessionKeys {
+    /// Canonical bump of the session PDA.
+    pub bump: u8,
+    /// The owner.
+    pub owner: Pubkey,
+    /// The session key.
+    pub session_key: Pubkey,
+    /// Who pays the rent and gets it back.
+    pub payer: Pubkey,
+}
+
 impl Session {
     /// Seed prefix.
     pub const SEED: &'static [u8] = SESSION_SEED;
@@ -85,6 +98,29 @@ impl Session {
         label_len: usize,
     ) -> usize {
         policy::session_space(has_sol, mints, destinations, programs_size, label_len)
+    }
+
+    /// The session a checked [`policy::Grant`] creates: no uses yet, created now under the
+    /// owner's current revocation nonce. Shared by `create_session` and
+    /// `create_session_from_message`.
+    pub fn from_grant(grant: policy::Grant, keys: SessionKeys, now: i64, nonce: u64) -> Self {
+        Session {
+            version: ACCOUNT_VERSION,
+            bump: keys.bump,
+            owner: keys.owner,
+            session_key: keys.session_key,
+            payer: keys.payer,
+            created_at: now,
+            expires_at: grant.expires_at,
+            nonce,
+            max_uses: grant.max_uses,
+            uses: 0,
+            sol: grant.sol,
+            mints: grant.mints,
+            destinations: grant.destinations,
+            programs: grant.programs,
+            label: grant.label,
+        }
     }
 
     /// Expiry and revocation check against the owner's current nonce.

@@ -1,11 +1,14 @@
-//! Per-owner bookkeeping: the revocation nonce and the vault's bump.
+//! Per-owner bookkeeping: the revocation nonce, the signed-message counter and the vault's
+//! bump.
 use crate::{
     constants::{ACCOUNT_VERSION, VAULT_SEED, WALLET_SEED},
     errors::SessionError,
 };
 use anchor_lang::prelude::*;
 
-/// Per-owner account, PDA `["wallet", owner]`, created by the owner's first `create_session`.
+/// Per-owner account, PDA `["wallet", owner]`, created by the owner's first session
+/// (`create_session` or `create_session_from_message`) and never closed, so its counters
+/// survive every session.
 ///
 /// | bytes | field |
 /// |---|---|
@@ -15,6 +18,7 @@ use anchor_lang::prelude::*;
 /// | 1 | `vault_bump` |
 /// | 32 | `owner` |
 /// | 8 | `nonce` |
+/// | 8 | `message_counter` |
 #[account]
 #[derive(Debug, PartialEq, Eq)]
 pub struct Wallet {
@@ -28,13 +32,16 @@ pub struct Wallet {
     pub owner: Pubkey,
     /// Revocation nonce: sessions created under another value are dead.
     pub nonce: u64,
+    /// The number the owner's next signed grant message must carry: each accepted message and
+    /// each `revoke_all_sessions` adds one, so a message creates at most one session, ever.
+    pub message_counter: u64,
 }
 
 impl Wallet {
     /// Seed prefix.
     pub const SEED: &'static [u8] = WALLET_SEED;
     /// Account size in bytes (discriminator included).
-    pub const SPACE: usize = 8 + 1 + 1 + 1 + 32 + 8;
+    pub const SPACE: usize = 8 + 1 + 1 + 1 + 32 + 8 + 8;
 
     /// Fills a freshly created wallet; an existing one is left untouched.
     pub fn init_if_new(&mut self, owner: Pubkey, bump: u8, vault_bump: u8) {
@@ -44,6 +51,7 @@ impl Wallet {
             self.vault_bump = vault_bump;
             self.owner = owner;
             self.nonce = 0;
+            self.message_counter = 0;
         }
     }
 
@@ -93,10 +101,11 @@ mod tests {
             vault_bump: 1,
             owner: Pubkey::new_unique(),
             nonce: 9,
+            message_counter: 4,
         };
         let mut buf = Vec::new();
         w.try_serialize(&mut buf).unwrap();
         assert_eq!(buf.len(), Wallet::SPACE);
-        assert_eq!(Wallet::SPACE, 51);
+        assert_eq!(Wallet::SPACE, 59);
     }
 }

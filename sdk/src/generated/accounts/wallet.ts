@@ -59,6 +59,11 @@ export type Wallet = {
   owner: Address;
   /** Revocation nonce: sessions created under another value are dead. */
   nonce: bigint;
+  /**
+   * The number the owner's next signed grant message must carry: each accepted message and
+   * each `revoke_all_sessions` adds one, so a message creates at most one session, ever.
+   */
+  messageCounter: bigint;
 };
 
 export type WalletArgs = {
@@ -72,6 +77,11 @@ export type WalletArgs = {
   owner: Address;
   /** Revocation nonce: sessions created under another value are dead. */
   nonce: number | bigint;
+  /**
+   * The number the owner's next signed grant message must carry: each accepted message and
+   * each `revoke_all_sessions` adds one, so a message creates at most one session, ever.
+   */
+  messageCounter: number | bigint;
 };
 
 /** Gets the encoder for {@link WalletArgs} account data. */
@@ -84,6 +94,7 @@ export function getWalletEncoder(): FixedSizeEncoder<WalletArgs> {
       ["vaultBump", getU8Encoder()],
       ["owner", getAddressEncoder()],
       ["nonce", getU64Encoder()],
+      ["messageCounter", getU64Encoder()],
     ]),
     (value) => ({ ...value, discriminator: WALLET_DISCRIMINATOR }),
   );
@@ -98,6 +109,7 @@ export function getWalletDecoder(): FixedSizeDecoder<Wallet> {
     ["vaultBump", getU8Decoder()],
     ["owner", getAddressDecoder()],
     ["nonce", getU64Decoder()],
+    ["messageCounter", getU64Decoder()],
   ]);
 }
 
@@ -160,5 +172,5 @@ export async function fetchAllMaybeWallet(
 }
 
 export function getWalletSize(): number {
-  return 51;
+  return 59;
 }

@@ -136,6 +136,26 @@ export const SESSION_KEYS_ERROR__NOT_VAULT_DELEGATE = 0x17aa; // 6058
 export const SESSION_KEYS_ERROR__TOO_MANY_TOKEN_ACCOUNTS = 0x17ab; // 6059
 /** ConfidentialAccount: execute cannot account for a confidential (encrypted) balance: leave vault token accounts with confidential transfers out of execute */
 export const SESSION_KEYS_ERROR__CONFIDENTIAL_ACCOUNT = 0x17ac; // 6060
+/** MessageEd25519Missing: No Ed25519 instruction right before create_session_from_message: put the one verifying the owner's message immediately before it */
+export const SESSION_KEYS_ERROR__MESSAGE_ED25519_MISSING = 0x17ad; // 6061
+/** MessageEd25519NotUnique: More than one Ed25519 instruction in the transaction: send exactly one, verifying the owner's message */
+export const SESSION_KEYS_ERROR__MESSAGE_ED25519_NOT_UNIQUE = 0x17ae; // 6062
+/** MessageEd25519Malformed: The Ed25519 instruction must verify exactly one signature, with key, signature and message inside itself, in the standard layout (new_ed25519_instruction_with_signature) */
+export const SESSION_KEYS_ERROR__MESSAGE_ED25519_MALFORMED = 0x17af; // 6063
+/** MessageSignerNotOwner: The message was not signed by the owner: the owner's wallet must sign it */
+export const SESSION_KEYS_ERROR__MESSAGE_SIGNER_NOT_OWNER = 0x17b0; // 6064
+/** MessageMismatch: The signed message is not the one these arguments produce: rebuild it with the SDK for this program, cluster, session key and grant, and have the owner sign it again */
+export const SESSION_KEYS_ERROR__MESSAGE_MISMATCH = 0x17b1; // 6065
+/** MessageExpired: The signed message is past its valid-until time: have the owner sign a new one */
+export const SESSION_KEYS_ERROR__MESSAGE_EXPIRED = 0x17b2; // 6066
+/** MessageNumberMismatch: The message number is not the owner's next one (already used, or killed by revoke_all_sessions): read the wallet's message_counter and sign a new message */
+export const SESSION_KEYS_ERROR__MESSAGE_NUMBER_MISMATCH = 0x17b3; // 6067
+/** SponsorIsSessionKey: The sponsor cannot be the session key: pay with a separate sponsor key */
+export const SESSION_KEYS_ERROR__SPONSOR_IS_SESSION_KEY = 0x17b4; // 6068
+/** InvalidDomain: Invalid app domain: 1 to 64 bytes of letters, digits, '.', '-' and ':' */
+export const SESSION_KEYS_ERROR__INVALID_DOMAIN = 0x17b5; // 6069
+/** LabelNotPrintable: A label in a signed message must be printable ASCII (no line breaks) */
+export const SESSION_KEYS_ERROR__LABEL_NOT_PRINTABLE = 0x17b6; // 6070
 
 export type SessionKeysError =
   | typeof SESSION_KEYS_ERROR__ACCOUNT_RULE_VIOLATED
@@ -154,14 +174,23 @@ export type SessionKeysError =
   | typeof SESSION_KEYS_ERROR__EXPIRY_IN_PAST
   | typeof SESSION_KEYS_ERROR__EXPIRY_TOO_FAR
   | typeof SESSION_KEYS_ERROR__INSTRUCTION_NOT_IN_SCOPE
+  | typeof SESSION_KEYS_ERROR__INVALID_DOMAIN
   | typeof SESSION_KEYS_ERROR__INVALID_INNER_INSTRUCTION
   | typeof SESSION_KEYS_ERROR__INVALID_SCOPE_RULE
   | typeof SESSION_KEYS_ERROR__INVALID_SESSION_ACCOUNT
   | typeof SESSION_KEYS_ERROR__INVALID_WINDOW
   | typeof SESSION_KEYS_ERROR__INVARIANT_VIOLATED
+  | typeof SESSION_KEYS_ERROR__LABEL_NOT_PRINTABLE
   | typeof SESSION_KEYS_ERROR__LABEL_TOO_LONG
   | typeof SESSION_KEYS_ERROR__LIFETIME_CAP_EXCEEDED
   | typeof SESSION_KEYS_ERROR__MATH_OVERFLOW
+  | typeof SESSION_KEYS_ERROR__MESSAGE_ED25519_MALFORMED
+  | typeof SESSION_KEYS_ERROR__MESSAGE_ED25519_MISSING
+  | typeof SESSION_KEYS_ERROR__MESSAGE_ED25519_NOT_UNIQUE
+  | typeof SESSION_KEYS_ERROR__MESSAGE_EXPIRED
+  | typeof SESSION_KEYS_ERROR__MESSAGE_MISMATCH
+  | typeof SESSION_KEYS_ERROR__MESSAGE_NUMBER_MISMATCH
+  | typeof SESSION_KEYS_ERROR__MESSAGE_SIGNER_NOT_OWNER
   | typeof SESSION_KEYS_ERROR__MINT_NOT_IN_SCOPE
   | typeof SESSION_KEYS_ERROR__MISSING_DELEGATE_ACCOUNTS
   | typeof SESSION_KEYS_ERROR__NOT_OWNER
@@ -179,6 +208,7 @@ export type SessionKeysError =
   | typeof SESSION_KEYS_ERROR__SESSION_STILL_ACTIVE
   | typeof SESSION_KEYS_ERROR__SESSION_TOO_LARGE
   | typeof SESSION_KEYS_ERROR__SOL_NOT_IN_SCOPE
+  | typeof SESSION_KEYS_ERROR__SPONSOR_IS_SESSION_KEY
   | typeof SESSION_KEYS_ERROR__TOKEN_ACCOUNT_TAMPERED
   | typeof SESSION_KEYS_ERROR__TOKEN_OUTFLOW_NOT_IN_SCOPE
   | typeof SESSION_KEYS_ERROR__TOO_MANY_DESTINATIONS
@@ -219,14 +249,23 @@ if (process.env["NODE_ENV"] !== "production") {
     [SESSION_KEYS_ERROR__EXPIRY_IN_PAST]: `Expiry is not in the future: pass an expires_at later than the current unix time`,
     [SESSION_KEYS_ERROR__EXPIRY_TOO_FAR]: `Expiry is too far away: sessions last at most 30 days`,
     [SESSION_KEYS_ERROR__INSTRUCTION_NOT_IN_SCOPE]: `This instruction of the program is not in the session's scope`,
+    [SESSION_KEYS_ERROR__INVALID_DOMAIN]: `Invalid app domain: 1 to 64 bytes of letters, digits, '.', '-' and ':'`,
     [SESSION_KEYS_ERROR__INVALID_INNER_INSTRUCTION]: `Malformed execute: 1 to 4 calls, and the remaining accounts must hold exactly each call's program and accounts`,
     [SESSION_KEYS_ERROR__INVALID_SCOPE_RULE]: `A scope rule is malformed: discriminator 1-8 bytes, integer values as wide as their kind, raw bytes 1-32 with = or != only, 1-3 keys per account rule`,
     [SESSION_KEYS_ERROR__INVALID_SESSION_ACCOUNT]: `This account is not a session of the session-keys program`,
     [SESSION_KEYS_ERROR__INVALID_WINDOW]: `A spending window needs a positive length in seconds and a positive cap`,
     [SESSION_KEYS_ERROR__INVARIANT_VIOLATED]: `Internal invariant violated (layout version, uses or a cap): the instruction was refused and nothing changed; please report it`,
+    [SESSION_KEYS_ERROR__LABEL_NOT_PRINTABLE]: `A label in a signed message must be printable ASCII (no line breaks)`,
     [SESSION_KEYS_ERROR__LABEL_TOO_LONG]: `Label is too long: at most 32 bytes`,
     [SESSION_KEYS_ERROR__LIFETIME_CAP_EXCEEDED]: `Amount is above the session's remaining lifetime allowance`,
     [SESSION_KEYS_ERROR__MATH_OVERFLOW]: `Arithmetic overflow: amount too large`,
+    [SESSION_KEYS_ERROR__MESSAGE_ED25519_MALFORMED]: `The Ed25519 instruction must verify exactly one signature, with key, signature and message inside itself, in the standard layout (new_ed25519_instruction_with_signature)`,
+    [SESSION_KEYS_ERROR__MESSAGE_ED25519_MISSING]: `No Ed25519 instruction right before create_session_from_message: put the one verifying the owner's message immediately before it`,
+    [SESSION_KEYS_ERROR__MESSAGE_ED25519_NOT_UNIQUE]: `More than one Ed25519 instruction in the transaction: send exactly one, verifying the owner's message`,
+    [SESSION_KEYS_ERROR__MESSAGE_EXPIRED]: `The signed message is past its valid-until time: have the owner sign a new one`,
+    [SESSION_KEYS_ERROR__MESSAGE_MISMATCH]: `The signed message is not the one these arguments produce: rebuild it with the SDK for this program, cluster, session key and grant, and have the owner sign it again`,
+    [SESSION_KEYS_ERROR__MESSAGE_NUMBER_MISMATCH]: `The message number is not the owner's next one (already used, or killed by revoke_all_sessions): read the wallet's message_counter and sign a new message`,
+    [SESSION_KEYS_ERROR__MESSAGE_SIGNER_NOT_OWNER]: `The message was not signed by the owner: the owner's wallet must sign it`,
     [SESSION_KEYS_ERROR__MINT_NOT_IN_SCOPE]: `This mint is not in the session's scope: ask the owner to grant it in a new session`,
     [SESSION_KEYS_ERROR__MISSING_DELEGATE_ACCOUNTS]: `Delegate approval needs the owner's token account and its token program`,
     [SESSION_KEYS_ERROR__NOT_OWNER]: `Only the owner can do this`,
@@ -244,6 +283,7 @@ if (process.env["NODE_ENV"] !== "production") {
     [SESSION_KEYS_ERROR__SESSION_STILL_ACTIVE]: `The session is still active: only the owner or the session key can close it before it expires`,
     [SESSION_KEYS_ERROR__SESSION_TOO_LARGE]: `The session would be larger than 1232 bytes: grant fewer mints, destinations, programs or rules`,
     [SESSION_KEYS_ERROR__SOL_NOT_IN_SCOPE]: `This session may not spend SOL: the owner must grant a SOL allowance in a new session`,
+    [SESSION_KEYS_ERROR__SPONSOR_IS_SESSION_KEY]: `The sponsor cannot be the session key: pay with a separate sponsor key`,
     [SESSION_KEYS_ERROR__TOKEN_ACCOUNT_TAMPERED]: `The call changed the owner, delegate, close authority or freeze state of, or closed, a token account the vault controls`,
     [SESSION_KEYS_ERROR__TOKEN_OUTFLOW_NOT_IN_SCOPE]: `The call moved tokens of a mint the session has no caps for`,
     [SESSION_KEYS_ERROR__TOO_MANY_DESTINATIONS]: `Too many destinations in the allow-list: at most 8`,

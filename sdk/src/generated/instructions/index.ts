@@ -9,6 +9,7 @@
 export * from "./closeSession";
 export * from "./closeVaultTokenAccount";
 export * from "./createSession";
+export * from "./createSessionFromMessage";
 export * from "./depositSol";
 export * from "./execute";
 export * from "./revokeAllSessions";

@@ -44,6 +44,7 @@ import {
 import {
   getCloseSessionInstruction,
   getCloseVaultTokenAccountInstruction,
+  getCreateSessionFromMessageInstructionAsync,
   getCreateSessionInstructionAsync,
   getDepositSolInstructionAsync,
   getExecuteInstruction,
@@ -55,6 +56,7 @@ import {
   getWithdrawTokenInstruction,
   parseCloseSessionInstruction,
   parseCloseVaultTokenAccountInstruction,
+  parseCreateSessionFromMessageInstruction,
   parseCreateSessionInstruction,
   parseDepositSolInstruction,
   parseExecuteInstruction,
@@ -67,10 +69,12 @@ import {
   type CloseSessionInput,
   type CloseVaultTokenAccountInput,
   type CreateSessionAsyncInput,
+  type CreateSessionFromMessageAsyncInput,
   type DepositSolAsyncInput,
   type ExecuteInput,
   type ParsedCloseSessionInstruction,
   type ParsedCloseVaultTokenAccountInstruction,
+  type ParsedCreateSessionFromMessageInstruction,
   type ParsedCreateSessionInstruction,
   type ParsedDepositSolInstruction,
   type ParsedExecuteInstruction,
@@ -133,6 +137,7 @@ export enum SessionKeysInstruction {
   CloseSession,
   CloseVaultTokenAccount,
   CreateSession,
+  CreateSessionFromMessage,
   DepositSol,
   Execute,
   RevokeAllSessions,
@@ -179,6 +184,17 @@ export function identifySessionKeysInstruction(
     )
   ) {
     return SessionKeysInstruction.CreateSession;
+  }
+  if (
+    containsBytes(
+      data,
+      fixEncoderSize(getBytesEncoder(), 8).encode(
+        new Uint8Array([52, 163, 187, 20, 213, 196, 250, 4]),
+      ),
+      0,
+    )
+  ) {
+    return SessionKeysInstruction.CreateSessionFromMessage;
   }
   if (
     containsBytes(
@@ -287,6 +303,9 @@ export type ParsedSessionKeysInstruction<
       instructionType: SessionKeysInstruction.CreateSession;
     } & ParsedCreateSessionInstruction<TProgram>)
   | ({
+      instructionType: SessionKeysInstruction.CreateSessionFromMessage;
+    } & ParsedCreateSessionFromMessageInstruction<TProgram>)
+  | ({
       instructionType: SessionKeysInstruction.DepositSol;
     } & ParsedDepositSolInstruction<TProgram>)
   | ({
@@ -335,6 +354,13 @@ export function parseSessionKeysInstruction<TProgram extends string>(
       return {
         instructionType: SessionKeysInstruction.CreateSession,
         ...parseCreateSessionInstruction(instruction),
+      };
+    }
+    case SessionKeysInstruction.CreateSessionFromMessage: {
+      assertIsInstructionWithAccounts(instruction);
+      return {
+        instructionType: SessionKeysInstruction.CreateSessionFromMessage,
+        ...parseCreateSessionFromMessageInstruction(instruction),
       };
     }
     case SessionKeysInstruction.DepositSol: {
@@ -429,6 +455,10 @@ export type SessionKeysPluginInstructions = {
     input: MakeOptional<CreateSessionAsyncInput, "payer">,
   ) => ReturnType<typeof getCreateSessionInstructionAsync> &
     SelfPlanAndSendFunctions;
+  createSessionFromMessage: (
+    input: CreateSessionFromMessageAsyncInput,
+  ) => ReturnType<typeof getCreateSessionFromMessageInstructionAsync> &
+    SelfPlanAndSendFunctions;
   depositSol: (
     input: DepositSolAsyncInput,
   ) => ReturnType<typeof getDepositSolInstructionAsync> &
@@ -504,6 +534,11 @@ export function sessionKeysProgram() {
                 ...input,
                 payer: input.payer ?? client.payer,
               }),
+            ),
+          createSessionFromMessage: (input) =>
+            addSelfPlanAndSendFunctions(
+              client,
+              getCreateSessionFromMessageInstructionAsync(input),
             ),
           depositSol: (input) =>
             addSelfPlanAndSendFunctions(

@@ -33,6 +33,8 @@ export type AllSessionsRevokedEvent = {
   owner: Address;
   /** The wallet's nonce from now on; sessions created under an older one are dead. */
   nonce: bigint;
+  /** The wallet's message counter from now on; grant messages with a lower number are dead. */
+  messageCounter: bigint;
   /** Owner token accounts on which the vault's delegation was revoked. */
   revokedDelegations: Array<Address>;
 };
@@ -42,6 +44,8 @@ export type AllSessionsRevokedEventArgs = {
   owner: Address;
   /** The wallet's nonce from now on; sessions created under an older one are dead. */
   nonce: number | bigint;
+  /** The wallet's message counter from now on; grant messages with a lower number are dead. */
+  messageCounter: number | bigint;
   /** Owner token accounts on which the vault's delegation was revoked. */
   revokedDelegations: Array<Address>;
 };
@@ -51,6 +55,7 @@ export function getAllSessionsRevokedEventEncoder(): Encoder<AllSessionsRevokedE
     getStructEncoder([
       ["owner", getAddressEncoder()],
       ["nonce", getU64Encoder()],
+      ["messageCounter", getU64Encoder()],
       ["revokedDelegations", getArrayEncoder(getAddressEncoder())],
     ]),
     [
@@ -68,6 +73,7 @@ export function getAllSessionsRevokedEventDecoder(): Decoder<AllSessionsRevokedE
     getStructDecoder([
       ["owner", getAddressDecoder()],
       ["nonce", getU64Decoder()],
+      ["messageCounter", getU64Decoder()],
       ["revokedDelegations", getArrayDecoder(getAddressDecoder())],
     ]),
     [

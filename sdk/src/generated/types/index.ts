@@ -16,6 +16,8 @@ export * from "./cmpOp";
 export * from "./executedEvent";
 export * from "./innerCall";
 export * from "./instructionRule";
+export * from "./messageEnvelope";
+export * from "./messageGrantUsedEvent";
 export * from "./mintAllowance";
 export * from "./mintAmount";
 export * from "./mintCapsArgs";
