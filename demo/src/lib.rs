@@ -397,6 +397,17 @@ async fn gasless_chapter(env: &mut TestEnv) -> Step {
         "    wallet account {wallet_rent} (first session only), fees {} (3 signatures)",
         paid - session_rent - wallet_rent
     );
+    let rent = env
+        .ctx
+        .banks_client
+        .get_rent()
+        .await
+        .map_err(|e| e.to_string())?;
+    if session_rent != rent.minimum_balance(257) || wallet_rent != rent.minimum_balance(59) {
+        return Err(
+            "the session (257 bytes) and the wallet (59 bytes) should be rent-exempt".into(),
+        );
+    }
     if paid != session_rent + wallet_rent + 15_000 {
         return Err("the sponsor should pay exactly rent and three signatures".into());
     }

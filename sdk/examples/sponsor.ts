@@ -62,6 +62,13 @@ export interface SponsorServiceOptions {
   policy: SponsorPolicy;
   /** At most one session per owner per this many seconds (default 3600). */
   ownerIntervalSeconds?: number;
+  /**
+   * Most grants paid in any hour, all owners together (default 100). Owner keys cost nothing to
+   * make, so a per-owner limit alone does not bound what a script can spend: each new owner
+   * costs the wallet account's rent (never returned) and the fee. A production sponsor also
+   * authenticates its players or apps.
+   */
+  maxGrantsPerHour?: number;
   /** Port on 127.0.0.1 (default 0: any free port). */
   port?: number;
   /** Largest request body accepted, in bytes (default 16 KiB). */
@@ -105,10 +112,13 @@ export async function startSponsorService(options: SponsorServiceOptions): Promi
   const log = options.log ?? (() => {});
   /** Owner → when their last session was paid for (wall clock, ms). */
   const lastGrant = new Map<string, number>();
+  const budget = options.maxGrantsPerHour ?? 100;
+  /** When each grant of the last hour was paid for (wall clock, ms), oldest first. */
+  const paid: number[] = [];
   const info: SponsorInfo = {
     address: sponsor.address,
     cluster: policy.cluster,
-    programId: policy.programId ?? SESSION_KEYS_PROGRAM_ADDRESS,
+    programId: SESSION_KEYS_PROGRAM_ADDRESS,
     programs: [...policy.programs],
   };
 
@@ -133,13 +143,21 @@ export async function startSponsorService(options: SponsorServiceOptions): Promi
     // (so nobody can lock an owner out), synchronously (so two concurrent requests cannot both
     // pass), and released when the send fails before landing (which costs nothing).
     const owner = request.owner;
-    const last = lastGrant.get(owner);
     const wall = Date.now();
+    // Forget what is older than the windows: both structures stay bounded by the budget.
+    while (paid.length > 0 && wall - paid[0]! >= 3_600_000) paid.shift();
+    for (const [o, t] of lastGrant) if (wall - t >= intervalMs) lastGrant.delete(o);
+    if (paid.length >= budget) {
+      const wait = Math.ceil((3_600_000 - (wall - paid[0]!)) / 1000);
+      throw new GrantRefusedError(429, `this sponsor's budget of ${budget} grants per hour is spent: retry in ${wait} s`);
+    }
+    const last = lastGrant.get(owner);
     if (last !== undefined && wall - last < intervalMs) {
       const wait = Math.ceil((intervalMs - (wall - last)) / 1000);
       throw new GrantRefusedError(429, `one session per owner per ${intervalMs / 1000} s: retry in ${wait} s`);
     }
     lastGrant.set(owner, wall);
+    paid.push(wall);
 
     const signed = await signTransaction([sponsor.keyPair], request.transaction);
     const signature = getSignatureFromTransaction(signed);
@@ -148,6 +166,7 @@ export async function startSponsorService(options: SponsorServiceOptions): Promi
     } catch (e) {
       if (last === undefined) lastGrant.delete(owner);
       else lastGrant.set(owner, last);
+      paid.splice(paid.lastIndexOf(wall), 1);
       const programError = decodeProgramError(e);
       if (programError) throw new GrantRefusedError(422, `the program refused the grant: ${programError.name}: ${programError.message}`, programError);
       throw new GrantRefusedError(502, `the transaction was not accepted: ${e instanceof Error ? e.message : String(e)}`);

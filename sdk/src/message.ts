@@ -229,7 +229,14 @@ export async function buildGrantMessage(p: GrantMessageInput): Promise<string> {
   ];
   if (sol) lines.push(`SOL: ${capsText(sol, formatSol)}`);
   for (const m of args.mints) lines.push(`Token ${m.mint}: ${capsText(m.caps, formatUnits)}`);
-  for (const d of args.destinations) lines.push(`Send to: ${d}`);
+  // A session spends the vault's tokens and any delegation the owner gave the vault earlier.
+  if (args.mints.length > 0) lines.push("Tokens from: your vault and your accounts that delegate to it");
+  // An empty destination list allows every destination of transfer_token / transfer_sol.
+  if (args.destinations.length === 0) {
+    if (sol || args.mints.length > 0) lines.push("Send to: any address");
+  } else {
+    for (const d of args.destinations) lines.push(`Send to: ${d}`);
+  }
   for (const prog of args.programs) lines.push(`Call ${prog.programId}: ${rulesText(prog)}`);
   if (args.programs.some((prog) => prog.instructions.length > 0)) lines.push(`Rules hash: ${await grantRulesHash(args.programs)}`);
   if (args.label) lines.push(`Label: ${args.label}`);

@@ -266,8 +266,6 @@ export interface SponsorPolicy {
   allowMints?: boolean;
   /** Longest session paid for, in seconds. Default one day. */
   maxSessionSeconds?: number;
-  /** The session-keys program (default `SESSION_KEYS_PROGRAM_ADDRESS`). */
-  programId?: Address;
 }
 
 const hex = (b: ReadonlyUint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
@@ -285,7 +283,9 @@ const sameBytes = (a: ReadonlyUint8Array, b: ReadonlyUint8Array) => a.length ===
 export async function checkGrantRequest(request: GrantRequest, ctx: { sponsor: Address; policy: SponsorPolicy; now: bigint }): Promise<void> {
   const { policy, sponsor } = ctx;
   const { args, owner, sessionKey } = request;
-  const programId = policy.programId ?? SESSION_KEYS_PROGRAM_ADDRESS;
+  // The SDK's own program id: the generated builders and PDAs use it (a deployment under
+  // another id regenerates the SDK from its IDL, see the README).
+  const programId = SESSION_KEYS_PROGRAM_ADDRESS;
   if (owner === sponsor || sessionKey === sponsor) throw new GrantRefusedError(400, "the sponsor cannot be the owner or the session key");
   if (owner === sessionKey) throw new GrantRefusedError(400, "the session key cannot be the owner");
 

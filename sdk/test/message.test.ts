@@ -77,6 +77,8 @@ test("the body names every part of the grant, one line each, in the spec's order
       "SOL: 1.5 SOL total, 0.5 SOL per 3600s, 0.1 SOL per instruction",
       `Token ${OTHER}: 50000000 units total, 10000000 units per 60s`,
       `Token ${THIRD}: 1 units total, 1 units per instruction`,
+      "Tokens from: your vault and your accounts that delegate to it",
+      "Send to: any address",
       `Call ${GAME}: 2 instruction rules`,
       "Call Stake11111111111111111111111111111111111111: any instruction, session key co-signs",
       "Call Vote111111111111111111111111111111111111111: 1 instruction rule",

@@ -10,6 +10,7 @@ import {
   AccountRole,
   appendTransactionMessageInstructions,
   compileTransaction,
+  compressTransactionMessageUsingAddressLookupTables,
   createKeyPairSignerFromPrivateKeyBytes,
   createNoopSigner,
   signTransaction,
@@ -157,6 +158,43 @@ test("a sponsor refuses a message, signature or transaction that is not the gran
   // Unsigned by the session key.
   const unsigned = { ...signed, transaction: { ...signed.transaction, signatures: { ...signed.transaction.signatures, [p.sessionKey.address]: null } } };
   await refused(unsigned as sdk.GrantRequest, p, 401, /session key's signature of the transaction is missing/);
+
+  // The right message and Ed25519 instruction, but create_session_from_message carrying other
+  // arguments: only the final byte-for-byte rebuild sees it.
+  const otherArgs = await sdk.createSessionFromMessageInstruction({
+    sponsor: createNoopSigner(p.sponsor.address),
+    sessionKey: p.sessionKey,
+    owner: p.owner.address,
+    args: gameArgs({ label: "gamf" }),
+  });
+  await refused(await request(p, gameArgs(), { mutate: (ixs) => [ixs[0]!, otherArgs] }), p, 400, /not the sponsored grant these arguments make/);
+  // The sponsor's key also in the session key's place (the SDK's builder refuses that, so the
+  // account is swapped by hand).
+  const sponsorTwice = (ix: Instruction): Instruction => ({
+    ...ix,
+    accounts: (ix.accounts ?? []).map((a, i) => (i === 1 ? { address: p.sponsor.address, role: AccountRole.READONLY_SIGNER } : a)),
+  });
+  await refused(await request(p, gameArgs(), { mutate: (ixs) => [ixs[0]!, sponsorTwice(ixs[1]!)] }), p, 400, /may only be the `sponsor` account/);
+  // A legacy message, and a v0 message that loads a lookup table.
+  const ixs = await sdk.sponsoredGrantInstructions({ args: signed.args, owner: p.owner.address, sessionKey: p.sessionKey, sponsor: p.sponsor.address, message: signed.message, signature: signed.signature });
+  const build = async (version: "legacy" | 0, table: boolean) => {
+    const m = pipe(
+      createTransactionMessage({ version }),
+      (m) => setTransactionMessageFeePayerSigner(createNoopSigner(p.sponsor.address), m),
+      (m) => setTransactionMessageLifetimeUsingBlockhash(blockhash, m),
+      (m) => appendTransactionMessageInstructions(ixs, m),
+    );
+    const compressed = table
+      ? compressTransactionMessageUsingAddressLookupTables(m as never, {
+          [FOREIGN]: [address("Sysvar1nstructions1111111111111111111111111"), address("11111111111111111111111111111111")],
+        })
+      : m;
+    return { ...signed, transaction: await partiallySignTransactionMessageWithSigners(compressed as never) } as sdk.GrantRequest;
+  };
+  await refused(await build("legacy", false), p, 400, /must be a v0 message/);
+  const withTable = await build(0, true);
+  assert.equal((compiled(withTable.transaction).addressTableLookups ?? []).length, 1, "the table is used");
+  await refused(withTable, p, 400, /must not load address lookup tables/);
 });
 
 test("the request survives JSON, and a malformed one is refused naming its field", async () => {
@@ -264,6 +302,31 @@ test("SessionWallet.grantByMessage: one signMessage prompt, the sponsor service 
     assert.match(((await notJson.json()) as { error: string }).error, /not JSON/);
     assert.equal((await fetch(`${service.url}/grant`)).status, 405);
     assert.equal((await fetch(`${service.url}/nope`)).status, 404);
+  } finally {
+    await service.close();
+  }
+});
+
+test("the sponsor service's hourly budget stops a script of throwaway owners", async () => {
+  const p = await parties();
+  const fake = chainFake();
+  const service = await startSponsorService({ rpc: fake.rpc, sponsor: p.sponsor, policy: POLICY, maxGrantsPerHour: 1 });
+  try {
+    const scope = sdk.scope(NOW + 3600n).program(sdk.program(GAME)).label("Dungeon");
+    const grantFor = async (owner: KeyPairSigner) => {
+      const w = await sdk.SessionWallet.open({ rpc: fake.rpc, owner: owner.address, app: "budget", storage: sdk.memoryKeyStore() });
+      const m = messageWallet(owner);
+      return w.grantByMessage({ ownerSigner: sdk.walletStandardMessageSigner(m.wallet, m.account), scope, domain: "game.example", cluster: "localnet", sponsor: service.url });
+    };
+    await grantFor(p.owner);
+    fake.session = null;
+    await assert.rejects(grantFor(await key(13)), (e: unknown) => {
+      assert.ok(e instanceof sdk.GrantRefusedError, String(e));
+      assert.equal(e.status, 429);
+      assert.match(e.reason, /budget of 1 grants per hour is spent/);
+      return true;
+    });
+    assert.equal(fake.sent.length, 1, "the second owner's grant was not sent");
   } finally {
     await service.close();
   }

@@ -100,9 +100,25 @@ pub const NO_PER_INSTRUCTION_CAP: u64 = u64::MAX;
 #[constant]
 pub const MAX_DOMAIN_LEN: u8 = 64;
 
+// A deployable (SBF) build must name its cluster: a program deployed without one would accept
+// messages signed for a local validator.
+#[cfg(all(
+    target_os = "solana",
+    not(any(
+        feature = "mainnet",
+        feature = "devnet",
+        feature = "testnet",
+        feature = "localnet"
+    ))
+))]
+compile_error!(
+    "choose the cluster signed grant messages name: build with --features mainnet, devnet, testnet or localnet"
+);
+
 /// The cluster this build is for, named in every signed grant message: a program cannot read
-/// the genesis hash, so it is compiled in with the `mainnet`, `devnet` or `testnet` feature;
-/// without one it is `localnet`. A message signed for another cluster does not match.
+/// the genesis hash, so it is compiled in with the `mainnet`, `devnet`, `testnet` or `localnet`
+/// feature (an SBF build must set one; the host build defaults to `localnet`). A message signed
+/// for another cluster does not match.
 #[cfg(feature = "mainnet")]
 pub const CLUSTER: &str = "mainnet-beta";
 /// The cluster this build is for (see the `mainnet` variant).

@@ -87,7 +87,7 @@ pub struct AllSessionsRevoked {
     pub owner: Pubkey,
     /// The wallet's nonce from now on; sessions created under an older one are dead.
     pub nonce: u64,
-    /// The wallet's message counter from now on; grant messages with a lower number are dead.
+    /// The wallet's new message counter: grant messages signed before are dead.
     pub message_counter: u64,
     /// Owner token accounts on which the vault's delegation was revoked.
     pub revoked_delegations: Vec<Pubkey>,

@@ -875,6 +875,7 @@ async fn message_grant_fits_the_heap() {
         .unwrap()
         .to_vec()
     };
+    // The demo's grant (demo/src/lib.rs, `gasless_grant`).
     let demo = MessageGrantArgs {
         expires_at: START + 3600,
         max_uses: Some(100),
@@ -882,8 +883,8 @@ async fn message_grant_fits_the_heap() {
         mints: vec![],
         destinations: vec![],
         programs: vec![program(example_game::ID)],
-        label: "Demo".into(),
-        domain: "game.example".into(),
+        label: "Dungeon Quest".into(),
+        domain: "dungeon.example".into(),
         message_number: 0,
         valid_until: START + 300,
         envelope: MessageEnvelope::Text,
@@ -902,8 +903,9 @@ async fn message_grant_fits_the_heap() {
         .await,
     );
 
-    // The biggest: the demo's domain and label, SOL and mints with windows and
-    // per-instruction caps, then programs with rules, while the v0 transaction fits.
+    // The biggest: the demo's domain and label, SOL caps with a window and a per-instruction
+    // cap, then programs with instruction rules (what games need), then mints, while the v0
+    // transaction fits.
     let player = Keypair::new();
     let mut big = demo.clone();
     big.sol = Some(caps(10 * SOL).per_instruction(SOL).window(3600, SOL));
@@ -918,19 +920,6 @@ async fn message_grant_fits_the_heap() {
                 blockhash,
             )) <= TX_LIMIT
     };
-    for _ in 0..MAX_MINTS {
-        let mut next = big.clone();
-        next.mints.push(session_keys::instructions::MintCapsArgs {
-            mint: Pubkey::new_unique(),
-            caps: caps(1_000 * TOKEN)
-                .per_instruction(TOKEN)
-                .window(60, 100 * TOKEN),
-        });
-        if !fits(&next) {
-            break;
-        }
-        big = next;
-    }
     let mut n = 0u8;
     loop {
         let mut next = big.clone();
@@ -942,6 +931,19 @@ async fn message_grant_fits_the_heap() {
             _ => next.programs.push(program(Pubkey::new_unique())),
         }
         if next.programs.len() > usize::from(MAX_PROGRAMS) || !fits(&next) {
+            break;
+        }
+        big = next;
+    }
+    for _ in 0..MAX_MINTS {
+        let mut next = big.clone();
+        next.mints.push(session_keys::instructions::MintCapsArgs {
+            mint: Pubkey::new_unique(),
+            caps: caps(1_000 * TOKEN)
+                .per_instruction(TOKEN)
+                .window(60, 100 * TOKEN),
+        });
+        if !fits(&next) {
             break;
         }
         big = next;

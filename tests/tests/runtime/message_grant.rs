@@ -330,25 +330,27 @@ async fn a_message_is_dead_after_its_session_is_closed() {
 #[tokio::test]
 async fn revoke_all_kills_sessions_and_signed_unused_messages() {
     let mut s = Sponsored::new().await;
-    let (player, key) = (s.player(), s.key());
+    let (player, key, sponsor) = (s.player(), s.key(), s.sponsor.pubkey());
     s.grant(&game_args(0, MessageEnvelope::Text)).await.unwrap();
-    // The player signs message 1 for a second key, unused so far.
-    let second = Keypair::new();
-    let args1 = game_args(1, MessageEnvelope::Text);
-    let m = message_for(&args1, &player, &second.pubkey());
-    let sig = s.player.sign_message(&m);
-    let ixs = message::sponsored_grant(
-        &s.sponsor.pubkey(),
-        &player,
-        &second.pubkey(),
-        args1,
-        &sig,
-        LOCALNET,
-    )
-    .unwrap();
+    // Signed in advance, unused: message 1 (the counter now), 2 and 3 (the next numbers, as a
+    // phishing page would ask for), each for its own key.
+    let signed_ahead: Vec<(Keypair, Vec<Instruction>)> = [1, 2, 3]
+        .into_iter()
+        .map(|number| {
+            let k = Keypair::new();
+            let args = game_args(number, MessageEnvelope::Text);
+            let m = message_for(&args, &player, &k.pubkey());
+            let sig = s.player.sign_message(&m);
+            let ixs =
+                message::sponsored_grant(&sponsor, &player, &k.pubkey(), args, &sig, LOCALNET)
+                    .unwrap();
+            (k, ixs.to_vec())
+        })
+        .collect();
 
     // The owner revokes everything (the sponsor pays the fee; the owner signs).
     let (sponsor_kp, player_kp) = (s.sponsor.insecure_clone(), s.player.insecure_clone());
+    let clock = s.env.clock().await;
     s.env
         .send(
             &[ix::revoke_all_sessions(&player, &[])],
@@ -357,18 +359,37 @@ async fn revoke_all_kills_sessions_and_signed_unused_messages() {
         .await
         .unwrap();
     let wallet = s.env.wallet_of(&player).await.unwrap();
-    assert_eq!((wallet.nonce, wallet.message_counter), (1, 2));
+    // The counter is not 2: it is a hash of the owner, the old counter and the revocation's
+    // slot and time, which no message signed before can carry.
+    let expected = session_keys::state::Wallet::message_counter_after_revoke(
+        &player,
+        1,
+        clock.slot,
+        clock.unix_timestamp,
+    );
+    assert_eq!((wallet.nonce, wallet.message_counter), (1, expected));
+    assert!(expected > 3);
     // The first session is dead...
     let session = s.env.session_of(&player, &key).await.unwrap();
     assert_eq!(
         session.check_live(START, wallet.nonce),
         Err(SessionError::SessionRevoked)
     );
-    // ...and the signed message 1 creates nothing.
-    let r = s.env.send(&ixs, &[&sponsor_kp, &second]).await;
-    assert_grant_error(r, SessionError::MessageNumberMismatch);
-    assert!(s.env.session_of(&player, &second.pubkey()).await.is_none());
-    assert_eq!(s.counter().await, Some(2));
+    // ...and no message signed in advance creates anything, whatever its number.
+    for (k, ixs) in &signed_ahead {
+        let r = s.env.send(ixs, &[&sponsor_kp, k]).await;
+        assert_grant_error(r, SessionError::MessageNumberMismatch);
+        assert!(s.env.session_of(&player, &k.pubkey()).await.is_none());
+        assert_eq!(s.counter().await, Some(expected));
+    }
+    // A message signed now, with the new counter, works.
+    s.send(&[ix::revoke_session(&key, &player, &key, &sponsor)])
+        .await
+        .unwrap();
+    s.grant(&game_args(expected, MessageEnvelope::Text))
+        .await
+        .unwrap();
+    assert_eq!(s.counter().await, Some(expected + 1));
 }
 
 /// Sends the sponsor's instructions for `signed` (what the player signed: built with `cx`)
@@ -470,14 +491,29 @@ async fn any_change_to_the_grant_after_signing_is_refused() {
         caps: caps(10 * TOKEN),
     }];
     type Change = fn(&mut MessageGrantArgs);
-    let changes: [(&str, Change); 14] = [
+    let changes: [(&str, Change); 18] = [
         ("expiry", |a| a.expires_at += 1),
         ("uses", |a| a.max_uses = None),
         ("SOL lifetime", |a| a.sol.as_mut().unwrap().lifetime += 1),
         ("SOL per instruction", |a| {
             a.sol.as_mut().unwrap().per_instruction = Some(1)
         }),
+        ("SOL window", |a| {
+            a.sol.as_mut().unwrap().window = Some(session_keys::policy::WindowArgs {
+                seconds: 60,
+                cap: SOL / 1000,
+            })
+        }),
         ("SOL removed", |a| a.sol = None),
+        ("mint per instruction", |a| {
+            a.mints[0].caps.per_instruction = Some(TOKEN)
+        }),
+        ("mint window", |a| {
+            a.mints[0].caps.window = Some(session_keys::policy::WindowArgs {
+                seconds: 60,
+                cap: TOKEN,
+            })
+        }),
         ("mint", |a| a.mints[0].mint = Pubkey::new_unique()),
         ("mint cap", |a| a.mints[0].caps.lifetime *= 2),
         ("program", |a| {
@@ -485,6 +521,7 @@ async fn any_change_to_the_grant_after_signing_is_refused() {
         }),
         ("co-signing", |a| a.programs[0].pass_session_signer = true),
         ("label", |a| a.label = "Demp".into()),
+        ("label removed", |a| a.label = String::new()),
         ("domain", |a| a.domain = "game.exampl".into()),
         ("number", |a| a.message_number = 1),
         ("deadline", |a| a.valid_until += 1),
@@ -515,6 +552,7 @@ async fn any_change_to_the_grant_after_signing_is_refused() {
     let player_kp = s.player.insecure_clone();
     let r = send_signed_bytes(&mut s, &player_kp, &signed, sent).await;
     assert_grant_error(r, SessionError::MessageMismatch);
+    s.assert_nothing_created(None, key_lamports).await;
     // And the unchanged grant is accepted.
     s.grant(&signed_args).await.unwrap();
 }
@@ -700,7 +738,12 @@ async fn the_message_text_and_the_grant_rules_are_checked() {
     let key_lamports = s.env.lamports(&s.key()).await;
     let player = s.player();
     type Case = (&'static str, fn(&mut MessageGrantArgs), SessionError);
-    let cases: [Case; 5] = [
+    let cases: [Case; 6] = [
+        (
+            "a line break in the domain",
+            |a| a.domain = "game.example\nSOL: 0".into(),
+            SessionError::InvalidDomain,
+        ),
         (
             "a space in the domain",
             |a| a.domain = "game example".into(),

@@ -8,7 +8,9 @@ use anchor_spl::token_interface::{self, Revoke};
 
 /// Revokes every session of the owner in one instruction by bumping the wallet's nonce: each
 /// session remembers the nonce it was created under and is dead once the two differ. It also
-/// bumps the message counter, so every grant message signed but not yet used is dead too.
+/// replaces the message counter with an unpredictable value
+/// ([`Wallet::message_counter_after_revoke`]), so every grant message signed before, used or
+/// not, whatever its number, is dead too.
 ///
 /// Remaining accounts: up to [`MAX_REVOKE_TOKEN_ACCOUNTS`] pairs (owner token account
 /// [writable], its token program). On each,
@@ -45,7 +47,7 @@ impl<'info> RevokeAllSessions<'info> {
         })
     }
 
-    /// Increments the nonce and the message counter, then revokes the vault's delegation on the given accounts.
+    /// Increments the nonce, replaces the message counter, then revokes the vault's delegation on the given accounts.
     pub fn handler(ctx: Context<'info, Self>) -> Result<()> {
         let pairs = ctx.remaining_accounts;
         require!(
@@ -80,10 +82,13 @@ impl<'info> RevokeAllSessions<'info> {
             .nonce
             .checked_add(1)
             .ok_or(SessionError::MathOverflow)?;
-        wallet.message_counter = wallet
-            .message_counter
-            .checked_add(1)
-            .ok_or(SessionError::MathOverflow)?;
+        let clock = Clock::get()?;
+        wallet.message_counter = Wallet::message_counter_after_revoke(
+            &wallet.owner,
+            wallet.message_counter,
+            clock.slot,
+            clock.unix_timestamp,
+        );
         emit!(AllSessionsRevoked {
             owner: wallet.owner,
             nonce: wallet.nonce,

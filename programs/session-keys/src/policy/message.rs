@@ -242,8 +242,21 @@ fn write_body(
         write!(out, "\nToken {}: ", m.mint).map_err(fmt)?;
         write_caps(out, &m.caps, false).map_err(fmt)?;
     }
-    for d in &args.destinations {
-        write!(out, "\nSend to: {d}").map_err(fmt)?;
+    if !args.mints.is_empty() {
+        // A session spends the vault's tokens and any delegation the owner gave the vault
+        // earlier (delegations are per owner, not per session).
+        out.write_str("\nTokens from: your vault and your accounts that delegate to it")
+            .map_err(fmt)?;
+    }
+    if args.destinations.is_empty() {
+        if args.sol.is_some() || !args.mints.is_empty() {
+            // An empty list allows every destination of transfer_token / transfer_sol.
+            out.write_str("\nSend to: any address").map_err(fmt)?;
+        }
+    } else {
+        for d in &args.destinations {
+            write!(out, "\nSend to: {d}").map_err(fmt)?;
+        }
     }
     for p in &args.programs {
         write!(out, "\nCall {}: ", p.program_id).map_err(fmt)?;
@@ -486,7 +499,7 @@ mod tests {
         ];
         let body = message_body(&args(), &cx(&ids)).unwrap();
         let expected = format!(
-            "game.example asks you to grant a session key\nProgram: {}\nCluster: localnet\nSession key: {}\nExpires: 2026-11-25 17:00:00 UTC\nUses: 100\nSOL: 0.5 SOL total, 0.1 SOL per 3600s, 0.01 SOL per instruction\nToken {}: 1000 units total\nLabel: Demo\nMessage 3, valid until 2026-11-25 16:05:00 UTC",
+            "game.example asks you to grant a session key\nProgram: {}\nCluster: localnet\nSession key: {}\nExpires: 2026-11-25 17:00:00 UTC\nUses: 100\nSOL: 0.5 SOL total, 0.1 SOL per 3600s, 0.01 SOL per instruction\nToken {}: 1000 units total\nTokens from: your vault and your accounts that delegate to it\nSend to: any address\nLabel: Demo\nMessage 3, valid until 2026-11-25 16:05:00 UTC",
             crate::ID,
             ids[2],
             Pubkey::new_from_array([7; 32])
@@ -584,6 +597,147 @@ mod tests {
         assert_eq!(a.check_text(), Err(SessionError::LabelNotPrintable));
         a.label = "caf\u{e9}".into();
         assert_eq!(a.check_text(), Err(SessionError::LabelNotPrintable));
+    }
+
+    mod injective {
+        use super::*;
+        use crate::policy::{AccountRule, ArgKind, ArgRule, CmpOp, InstructionRule};
+        use proptest::prelude::*;
+
+        fn key(n: u8) -> Pubkey {
+            Pubkey::new_from_array([n; 32])
+        }
+
+        fn caps() -> impl Strategy<Value = CapsArgs> {
+            (
+                1u64..4,
+                proptest::option::of(prop_oneof![Just(1u64), Just(2), Just(u64::MAX)]),
+                proptest::option::of((1u32..3, 1u64..3)),
+            )
+                .prop_map(|(lifetime, per_instruction, window)| CapsArgs {
+                    lifetime,
+                    per_instruction,
+                    window: window.map(|(seconds, cap)| WindowArgs { seconds, cap }),
+                })
+        }
+
+        fn rule() -> impl Strategy<Value = InstructionRule> {
+            (
+                1u8..3,
+                0u8..2,
+                proptest::option::of(0u8..2),
+                proptest::option::of(0u8..2),
+            )
+                .prop_map(|(len, d, arg, account)| InstructionRule {
+                    discriminator_len: len,
+                    discriminator: [d, 1, 2, 3, 4, 5, 6, 7],
+                    args: arg
+                        .map(|v| ArgRule {
+                            offset: 8,
+                            kind: ArgKind::U8,
+                            op: CmpOp::Le,
+                            value: vec![v],
+                        })
+                        .into_iter()
+                        .collect(),
+                    accounts: account
+                        .map(|k| AccountRule {
+                            index: 0,
+                            keys: vec![key(40 + k)],
+                        })
+                        .into_iter()
+                        .collect(),
+                })
+        }
+
+        fn scope() -> impl Strategy<Value = ProgramScope> {
+            (
+                20u8..22,
+                any::<bool>(),
+                proptest::collection::vec(rule(), 0..3),
+            )
+                .prop_map(|(id, pass_session_signer, instructions)| ProgramScope {
+                    program_id: key(id),
+                    pass_session_signer,
+                    instructions,
+                })
+        }
+
+        fn grant() -> impl Strategy<Value = MessageGrantArgs> {
+            (
+                (
+                    0i64..3,
+                    proptest::option::of(prop_oneof![Just(1u32), Just(u32::MAX)]),
+                ),
+                proptest::option::of(caps()),
+                proptest::collection::vec((10u8..12, caps()), 0..3),
+                proptest::collection::vec(30u8..32, 0..3),
+                proptest::collection::vec(scope(), 0..3),
+                (
+                    prop_oneof![Just(""), Just("a"), Just("a b")],
+                    prop_oneof![Just("a.b"), Just("a.bc")],
+                    0u64..2,
+                    0i64..2,
+                    any::<bool>(),
+                ),
+            )
+                .prop_map(
+                    |((expiry, max_uses), sol, mints, destinations, programs, rest)| {
+                        let (label, domain, number, valid, offchain) = rest;
+                        MessageGrantArgs {
+                            expires_at: 1_800_000_000 + expiry,
+                            max_uses,
+                            sol,
+                            mints: mints
+                                .into_iter()
+                                .map(|(m, caps)| MintCapsArgs { mint: key(m), caps })
+                                .collect(),
+                            destinations: destinations.into_iter().map(key).collect(),
+                            programs,
+                            label: label.into(),
+                            domain: domain.into(),
+                            message_number: number,
+                            valid_until: 1_800_000_000 + valid,
+                            envelope: if offchain {
+                                MessageEnvelope::Offchain
+                            } else {
+                                MessageEnvelope::Text
+                            },
+                        }
+                    },
+                )
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(4000))]
+            /// Two different argument sets never produce the same signed bytes: whatever the
+            /// owner signed pins every field of the grant (the rules through their hash).
+            #[test]
+            fn different_grants_never_share_a_message(a in grant(), c in grant(), field in 0u8..11) {
+                // `b` is `a` with one field taken from `c`: close pairs, not just random ones.
+                let mut b = a.clone();
+                match field {
+                    0 => b.expires_at = c.expires_at,
+                    1 => b.max_uses = c.max_uses,
+                    2 => b.sol = c.sol,
+                    3 => b.mints = c.mints,
+                    4 => b.destinations = c.destinations,
+                    5 => b.programs = c.programs,
+                    6 => b.label = c.label,
+                    7 => b.domain = c.domain,
+                    8 => b.message_number = c.message_number,
+                    9 => b.valid_until = c.valid_until,
+                    _ => b.envelope = c.envelope,
+                }
+                let ids = [crate::ID, key(1), key(2)];
+                let (ma, mb) = (signed_message(&a, &cx(&ids)).unwrap(), signed_message(&b, &cx(&ids)).unwrap());
+                if a != b {
+                    prop_assert_ne!(ma, mb);
+                } else {
+                    prop_assert_eq!(ma, mb);
+                }
+            }
+        }
     }
 
     fn ed25519_data(msg: &[u8]) -> Vec<u8> {

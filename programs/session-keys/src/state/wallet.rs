@@ -32,8 +32,10 @@ pub struct Wallet {
     pub owner: Pubkey,
     /// Revocation nonce: sessions created under another value are dead.
     pub nonce: u64,
-    /// The number the owner's next signed grant message must carry: each accepted message and
-    /// each `revoke_all_sessions` adds one, so a message creates at most one session, ever.
+    /// The number the owner's next signed grant message must carry: each accepted message adds
+    /// one, so a message creates at most one session, ever; `revoke_all_sessions` replaces it
+    /// with an unpredictable value ([`Wallet::message_counter_after_revoke`]), so no message
+    /// signed before the revocation, whatever its number, is ever accepted.
     pub message_counter: u64,
 }
 
@@ -79,6 +81,35 @@ impl Wallet {
         Ok(())
     }
 
+    /// The message counter after `revoke_all_sessions`: the first 8 bytes of
+    /// SHA-256(domain tag, owner, old counter, slot, unix time). Numbers are otherwise
+    /// sequential, so a plain `+ 1` would let a message signed in advance with the next number
+    /// (say, phished) survive the revocation, and even become valid through it; a value that
+    /// depends on the slot of the revocation cannot be signed in advance. Never the old value.
+    pub fn message_counter_after_revoke(
+        owner: &Pubkey,
+        counter: u64,
+        slot: u64,
+        unix_time: i64,
+    ) -> u64 {
+        let hash = solana_sha256_hasher::hashv(&[
+            b"session-keys:revoke-all",
+            owner.as_ref(),
+            &counter.to_le_bytes(),
+            &slot.to_le_bytes(),
+            &unix_time.to_le_bytes(),
+        ])
+        .to_bytes();
+        let next = hash
+            .first_chunk::<8>()
+            .map_or(0, |b| u64::from_le_bytes(*b));
+        if next == counter {
+            counter.wrapping_add(1)
+        } else {
+            next
+        }
+    }
+
     /// Signer seeds of the vault, for `invoke_signed`.
     pub fn vault_seeds(&self) -> [&[u8]; 3] {
         [
@@ -107,5 +138,31 @@ mod tests {
         w.try_serialize(&mut buf).unwrap();
         assert_eq!(buf.len(), Wallet::SPACE);
         assert_eq!(Wallet::SPACE, 59);
+    }
+
+    #[test]
+    fn the_counter_after_revoke_depends_on_everything_and_never_repeats() {
+        let owner = Pubkey::new_from_array([3; 32]);
+        let base = Wallet::message_counter_after_revoke(&owner, 5, 100, 1_800_000_000);
+        assert_ne!(base, 5);
+        assert_ne!(base, 6);
+        for other in [
+            Wallet::message_counter_after_revoke(
+                &Pubkey::new_from_array([4; 32]),
+                5,
+                100,
+                1_800_000_000,
+            ),
+            Wallet::message_counter_after_revoke(&owner, 6, 100, 1_800_000_000),
+            Wallet::message_counter_after_revoke(&owner, 5, 101, 1_800_000_000),
+            Wallet::message_counter_after_revoke(&owner, 5, 100, 1_800_000_001),
+        ] {
+            assert_ne!(other, base);
+        }
+        assert_eq!(
+            Wallet::message_counter_after_revoke(&owner, 5, 100, 1_800_000_000),
+            base,
+            "deterministic"
+        );
     }
 }

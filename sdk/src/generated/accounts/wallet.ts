@@ -60,8 +60,10 @@ export type Wallet = {
   /** Revocation nonce: sessions created under another value are dead. */
   nonce: bigint;
   /**
-   * The number the owner's next signed grant message must carry: each accepted message and
-   * each `revoke_all_sessions` adds one, so a message creates at most one session, ever.
+   * The number the owner's next signed grant message must carry: each accepted message adds
+   * one, so a message creates at most one session, ever; `revoke_all_sessions` replaces it
+   * with an unpredictable value ([`Wallet::message_counter_after_revoke`]), so no message
+   * signed before the revocation, whatever its number, is ever accepted.
    */
   messageCounter: bigint;
 };
@@ -78,8 +80,10 @@ export type WalletArgs = {
   /** Revocation nonce: sessions created under another value are dead. */
   nonce: number | bigint;
   /**
-   * The number the owner's next signed grant message must carry: each accepted message and
-   * each `revoke_all_sessions` adds one, so a message creates at most one session, ever.
+   * The number the owner's next signed grant message must carry: each accepted message adds
+   * one, so a message creates at most one session, ever; `revoke_all_sessions` replaces it
+   * with an unpredictable value ([`Wallet::message_counter_after_revoke`]), so no message
+   * signed before the revocation, whatever its number, is ever accepted.
    */
   messageCounter: number | bigint;
 };

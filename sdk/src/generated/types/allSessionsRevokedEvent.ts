@@ -33,7 +33,7 @@ export type AllSessionsRevokedEvent = {
   owner: Address;
   /** The wallet's nonce from now on; sessions created under an older one are dead. */
   nonce: bigint;
-  /** The wallet's message counter from now on; grant messages with a lower number are dead. */
+  /** The wallet's new message counter: grant messages signed before are dead. */
   messageCounter: bigint;
   /** Owner token accounts on which the vault's delegation was revoked. */
   revokedDelegations: Array<Address>;
@@ -44,7 +44,7 @@ export type AllSessionsRevokedEventArgs = {
   owner: Address;
   /** The wallet's nonce from now on; sessions created under an older one are dead. */
   nonce: number | bigint;
-  /** The wallet's message counter from now on; grant messages with a lower number are dead. */
+  /** The wallet's new message counter: grant messages signed before are dead. */
   messageCounter: number | bigint;
   /** Owner token accounts on which the vault's delegation was revoked. */
   revokedDelegations: Array<Address>;
