@@ -253,13 +253,7 @@ async fn game_chapter(env: &mut TestEnv) -> Step {
     env.send_key(&[play(&[game::move_player(&vault, 1, 3)])])
         .await
         .map_err(|e| format!("move: {}", explain(&e)))?;
-    let data = env
-        .account(&game::player(&vault))
-        .await
-        .ok_or("player missing")?
-        .data;
-    let player =
-        example_game::Player::try_deserialize(&mut &data[..]).map_err(|e| e.to_string())?;
+    let player = player_of(env, &vault).await?;
     if (player.x, player.y, player.authority) != (3, 4, vault) {
         return Err(format!(
             "player should be at (3, 4), is at ({}, {})",
@@ -310,6 +304,16 @@ async fn game_chapter(env: &mut TestEnv) -> Step {
         return Err("the treasury should hold exactly the sword's price".into());
     }
     Ok(())
+}
+
+/// The game's player account whose authority is `vault`.
+async fn player_of(env: &mut TestEnv, vault: &Pubkey) -> Result<example_game::Player, String> {
+    let data = env
+        .account(&game::player(vault))
+        .await
+        .ok_or("player missing")?
+        .data;
+    example_game::Player::try_deserialize(&mut &data[..]).map_err(|e| e.to_string())
 }
 
 const TOP_UP: u64 = 10_000_000;
@@ -438,13 +442,7 @@ async fn gasless_chapter(env: &mut TestEnv) -> Step {
     env.send(&[play], &[&sponsor, &key])
         .await
         .map_err(|e| format!("play: {}", explain(&e)))?;
-    let data = env
-        .account(&game::player(&vault))
-        .await
-        .ok_or("player missing")?
-        .data;
-    let player =
-        example_game::Player::try_deserialize(&mut &data[..]).map_err(|e| e.to_string())?;
+    let player = player_of(env, &vault).await?;
     println!(
         "    Bob's player is at ({}, {}); Bob still has {} lamports",
         player.x,

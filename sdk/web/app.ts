@@ -152,6 +152,9 @@ button("grant-message").onclick = () =>
       sponsor: sponsorUrl,
     });
     log(`granted by message in ${sent.signature}; events: ${sent.events.map((e) => e.name).join(", ")}`);
+    // This example's sponsor pays for grants, not for play: the session key has no SOL for
+    // fees and the vault none for the player's account until someone (the game) funds them.
+    log("the session key and the vault hold no SOL: moves need the game to pay their fees and the player account's rent");
   });
 
 button("move").onclick = () =>

@@ -130,25 +130,13 @@ pub async fn run(cli: Cli) -> Res<Report> {
     }
 }
 
-/// `2027-01-15 08:00:00 UTC` from unix seconds.
+/// `2027-01-15 08:00:00 UTC` from unix seconds (`unix {t}` outside years 1970 to 9999): the
+/// program's own formatter, the one signed grant messages use.
 pub fn utc(t: i64) -> String {
-    let (days, secs) = (t.div_euclid(86_400), t.rem_euclid(86_400));
-    // Howard Hinnant's civil-from-days.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02} UTC",
-        secs / 3600,
-        secs % 3600 / 60,
-        secs % 60
-    )
+    let mut out = String::new();
+    // Writing into a String cannot fail.
+    let _ = session_keys::policy::message::write_date(&mut out, t);
+    out
 }
 
 fn state_name(s: SessionState) -> &'static str {

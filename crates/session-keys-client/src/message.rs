@@ -8,7 +8,7 @@ use crate::ix;
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::Instruction;
 use session_keys::{errors::SessionError, instructions::MessageGrantArgs, policy::message};
-use solana_sdk::signature::Signature;
+use solana_sdk::{hash::Hash, signature::Signature, transaction::Transaction};
 
 pub use session_keys::policy::message::{rules_hash, MessageContext};
 
@@ -75,4 +75,22 @@ pub fn sponsored_grant(
         ed25519_instruction(owner, signature, &message),
         ix::create_session_from_message(sponsor, owner, session_key, args),
     ])
+}
+
+/// The sponsor's transaction, unsigned: [`sponsored_grant`]'s two instructions, paid by
+/// `sponsor`. The session key and the sponsor each sign it (`Transaction::partial_sign`), in
+/// either order: the app with its session key, then the sponsor after checking it.
+pub fn sponsored_transaction(
+    sponsor: &Pubkey,
+    owner: &Pubkey,
+    session_key: &Pubkey,
+    args: MessageGrantArgs,
+    signature: &Signature,
+    cluster: &str,
+    recent_blockhash: Hash,
+) -> Result<Transaction, SessionError> {
+    let ixs = sponsored_grant(sponsor, owner, session_key, args, signature, cluster)?;
+    let mut tx = Transaction::new_with_payer(&ixs, Some(sponsor));
+    tx.message.recent_blockhash = recent_blockhash;
+    Ok(tx)
 }

@@ -306,6 +306,51 @@ impl SessionClient {
             .map_err(|e| Error::Account(format!("{address} is not a wallet: {e}")))
     }
 
+    /// The number `owner`'s next signed grant message must carry: the wallet's
+    /// `message_counter`, 0 before the owner's first session.
+    pub async fn next_message_number(&self, owner: &Pubkey) -> Result<u64> {
+        Ok(self.wallet(owner).await?.map_or(0, |w| w.message_counter))
+    }
+
+    /// Sends a gasless grant as its sponsor: `owner`'s `signature` over the message of `args`
+    /// ([`crate::message::grant_message`]), in a transaction paid by `sponsor` and co-signed by
+    /// `session_key`; waits for confirmation. `cluster` is the program build's
+    /// ([`crate::message::LOCALNET`] for localnet). A text the program would refuse
+    /// (`InvalidDomain`, `LabelNotPrintable`) comes back as [`Error::Program`] for instruction
+    /// 1 before anything is sent.
+    pub async fn grant_by_message(
+        &self,
+        sponsor: &Keypair,
+        session_key: &Keypair,
+        owner: &Pubkey,
+        args: session_keys::instructions::MessageGrantArgs,
+        signature: &Signature,
+        cluster: &str,
+    ) -> Result<Signature> {
+        let hash = self.rpc.get_latest_blockhash().await?;
+        let mut tx = crate::message::sponsored_transaction(
+            &sponsor.pubkey(),
+            owner,
+            &session_key.pubkey(),
+            args,
+            signature,
+            cluster,
+            hash,
+        )
+        .map_err(|error| Error::Program {
+            error,
+            instruction: 1,
+        })?;
+        tx.try_partial_sign(&[session_key], hash)
+            .map_err(|e| Error::Account(format!("session key cannot sign: {e}")))?;
+        tx.try_partial_sign(&[sponsor], hash)
+            .map_err(|e| Error::Account(format!("sponsor cannot sign: {e}")))?;
+        self.rpc
+            .send_and_confirm_transaction(&tx)
+            .await
+            .map_err(Error::from)
+    }
+
     /// Every session `owner` granted, classified at the cluster's current time, oldest first:
     /// one `getProgramAccounts` with the session discriminator and a `memcmp` on the owner.
     pub async fn list_sessions(&self, owner: &Pubkey) -> Result<Vec<SessionInfo>> {

@@ -4,4 +4,5 @@
 mod bot_example;
 
 mod bot;
+mod gasless;
 mod sessions;

@@ -47,7 +47,8 @@ impl<'info> RevokeAllSessions<'info> {
         })
     }
 
-    /// Increments the nonce, replaces the message counter, then revokes the vault's delegation on the given accounts.
+    /// Revokes the vault's delegation on the given accounts, then increments the nonce and
+    /// replaces the message counter.
     pub fn handler(ctx: Context<'info, Self>) -> Result<()> {
         let pairs = ctx.remaining_accounts;
         require!(
