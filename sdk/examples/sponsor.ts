@@ -10,7 +10,8 @@
  *   session; the program's rules; the message is the SDK's rebuild; the owner's Ed25519
  *   signature verifies; the transaction is byte for byte the one it would build, its key only
  *   as fee payer and `sponsor`; the session key signed it), allows one session per owner per
- *   hour, signs as fee payer, sends and confirms. It answers `200 { signature }`, or a non-2xx
+ *   hour and at most `maxGrantsPerHour` (100) grants per hour in all (owner keys cost nothing
+ *   to make), signs as fee payer, sends and confirms. It answers `200 { signature }`, or a non-2xx
  *   `{ error, programError? }` with the reason.
  *
  * Who builds the transaction: the player (see src/sponsor.ts): one round trip, no pending
@@ -107,12 +108,17 @@ async function readBody(req: IncomingMessage, limit: number): Promise<string> {
 /** Starts the service on 127.0.0.1 (loopback only). */
 export async function startSponsorService(options: SponsorServiceOptions): Promise<SponsorService> {
   const { rpc, sponsor, policy } = options;
-  const intervalMs = (options.ownerIntervalSeconds ?? 3600) * 1000;
+  const intervalSeconds = options.ownerIntervalSeconds ?? 3600;
+  if (!Number.isInteger(intervalSeconds) || intervalSeconds < 0 || intervalSeconds > 3600) {
+    throw new Error(`ownerIntervalSeconds must be a whole number of seconds from 0 to 3600, not ${intervalSeconds}`);
+  }
+  const intervalMs = intervalSeconds * 1000;
   const maxBody = options.maxBodyBytes ?? 16 * 1024;
   const log = options.log ?? (() => {});
   /** Owner → when their last session was paid for (wall clock, ms). */
   const lastGrant = new Map<string, number>();
   const budget = options.maxGrantsPerHour ?? 100;
+  if (!Number.isInteger(budget) || budget < 1) throw new Error(`maxGrantsPerHour must be a positive whole number, not ${budget}`);
   /** When each grant of the last hour was paid for (wall clock, ms), oldest first. */
   const paid: number[] = [];
   const info: SponsorInfo = {
@@ -144,7 +150,8 @@ export async function startSponsorService(options: SponsorServiceOptions): Promi
     // pass), and released when the send fails before landing (which costs nothing).
     const owner = request.owner;
     const wall = Date.now();
-    // Forget what is older than the windows: both structures stay bounded by the budget.
+    // Forget what is older than the windows: both structures stay bounded by the budget (the
+    // per-owner interval is at most an hour).
     while (paid.length > 0 && wall - paid[0]! >= 3_600_000) paid.shift();
     for (const [o, t] of lastGrant) if (wall - t >= intervalMs) lastGrant.delete(o);
     if (paid.length >= budget) {
@@ -166,7 +173,8 @@ export async function startSponsorService(options: SponsorServiceOptions): Promi
     } catch (e) {
       if (last === undefined) lastGrant.delete(owner);
       else lastGrant.set(owner, last);
-      paid.splice(paid.lastIndexOf(wall), 1);
+      const at = paid.lastIndexOf(wall);
+      if (at >= 0) paid.splice(at, 1);
       const programError = decodeProgramError(e);
       if (programError) throw new GrantRefusedError(422, `the program refused the grant: ${programError.name}: ${programError.message}`, programError);
       throw new GrantRefusedError(502, `the transaction was not accepted: ${e instanceof Error ? e.message : String(e)}`);

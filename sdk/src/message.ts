@@ -225,7 +225,8 @@ export async function buildGrantMessage(p: GrantMessageInput): Promise<string> {
     `Cluster: ${p.cluster}`,
     `Session key: ${p.sessionKey}`,
     `Expires: ${formatMessageDate(args.expiresAt)}`,
-    `Uses: ${maxUses === null ? "unlimited" : maxUses}`,
+    // Verify-in-target never consumes a use: say what does.
+    `Uses: ${maxUses === null ? "unlimited" : `${maxUses} transfers or execute batches`}`,
   ];
   if (sol) lines.push(`SOL: ${capsText(sol, formatSol)}`);
   for (const m of args.mints) lines.push(`Token ${m.mint}: ${capsText(m.caps, formatUnits)}`);

@@ -73,7 +73,7 @@ test("the body names every part of the grant, one line each, in the spec's order
       "Cluster: devnet",
       `Session key: ${sessionKey}`,
       "Expires: 2027-01-15 09:00:00 UTC",
-      "Uses: 100",
+      "Uses: 100 transfers or execute batches",
       "SOL: 1.5 SOL total, 0.5 SOL per 3600s, 0.1 SOL per instruction",
       `Token ${OTHER}: 50000000 units total, 10000000 units per 60s`,
       `Token ${THIRD}: 1 units total, 1 units per instruction`,

@@ -12,8 +12,8 @@ use solana_sdk::{hash::Hash, signature::Signature, transaction::Transaction};
 
 pub use session_keys::policy::message::{rules_hash, MessageContext};
 
-/// The cluster name a program built without a cluster feature puts in its messages (localnet
-/// and the tests). Builds with `mainnet`, `devnet` or `testnet` use `mainnet-beta`, `devnet`,
+/// The cluster name the host build (the tests, localnet) and the `localnet` feature put in
+/// their messages. Builds with `mainnet`, `devnet` or `testnet` use `mainnet-beta`, `devnet`,
 /// `testnet`.
 pub const LOCALNET: &str = "localnet";
 

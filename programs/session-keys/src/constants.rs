@@ -101,9 +101,11 @@ pub const NO_PER_INSTRUCTION_CAP: u64 = u64::MAX;
 pub const MAX_DOMAIN_LEN: u8 = 64;
 
 // A deployable (SBF) build must name its cluster: a program deployed without one would accept
-// messages signed for a local validator.
+// messages signed for a local validator. Crates that only call it (`cpi`, `no-entrypoint`)
+// never deploy it and need none.
 #[cfg(all(
     target_os = "solana",
+    not(feature = "no-entrypoint"),
     not(any(
         feature = "mainnet",
         feature = "devnet",
@@ -114,6 +116,16 @@ pub const MAX_DOMAIN_LEN: u8 = 64;
 compile_error!(
     "choose the cluster signed grant messages name: build with --features mainnet, devnet, testnet or localnet"
 );
+// Features add up across a build: two cluster names would silently pick one.
+#[cfg(any(
+    all(
+        feature = "mainnet",
+        any(feature = "devnet", feature = "testnet", feature = "localnet")
+    ),
+    all(feature = "devnet", any(feature = "testnet", feature = "localnet")),
+    all(feature = "testnet", feature = "localnet")
+))]
+compile_error!("more than one cluster feature (mainnet, devnet, testnet, localnet): choose one");
 
 /// The cluster this build is for, named in every signed grant message: a program cannot read
 /// the genesis hash, so it is compiled in with the `mainnet`, `devnet`, `testnet` or `localnet`

@@ -83,7 +83,8 @@ pub mod session_keys {
         RevokeSession::handler(ctx)
     }
 
-    /// Revokes every session of the owner at once by bumping the wallet's nonce.
+    /// Revokes every session of the owner at once by bumping the wallet's nonce, and every
+    /// grant message signed before by replacing the wallet's message counter.
     /// Remaining accounts: (owner token account, token program) pairs on which the vault's
     /// delegation is revoked in the same instruction.
     pub fn revoke_all_sessions<'info>(ctx: Context<'info, RevokeAllSessions<'info>>) -> Result<()> {

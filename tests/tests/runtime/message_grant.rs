@@ -866,3 +866,40 @@ async fn substituted_accounts_are_refused() {
         s.assert_nothing_created(None, key_lamports).await;
     }
 }
+
+/// Another program may call `create_session_from_message` through CPI (here the hostile target
+/// forwards it). "Right before" is by top-level index, so the Ed25519 instruction sits right
+/// before the caller's instruction; the caller gains nothing: the owner's, the sponsor's and
+/// the session key's signatures are still needed, and the session is exactly the one the
+/// message shows. Changing the forwarded arguments is refused as in a direct call.
+#[tokio::test]
+async fn a_call_through_another_program_creates_exactly_the_signed_session() {
+    use session_keys_tests::targets::hostile;
+    let mut s = Sponsored::new().await;
+    let (player, key, sponsor) = (s.player(), s.key(), s.sponsor.pubkey());
+    let key_lamports = s.env.lamports(&key).await;
+    let args = game_args(0, MessageEnvelope::Text);
+    let [ed, ours] = s.grant_ixs(&args).try_into().unwrap();
+
+    // Forwarded arguments changed by the caller: refused (inside the CPI, instruction 1).
+    let mut changed = args.clone();
+    changed.max_uses = None;
+    let tampered = ix::create_session_from_message(&sponsor, &player, &key, changed);
+    let r = s.send(&[ed.clone(), hostile::reenter(&tampered)]).await;
+    assert_grant_error(r, SessionError::MessageMismatch);
+    s.assert_nothing_created(None, key_lamports).await;
+
+    // Forwarded unchanged: the same session as a direct call, paid by the sponsor.
+    s.send(&[ed, hostile::reenter(&ours)]).await.unwrap();
+    let session = s.env.session_of(&player, &key).await.unwrap();
+    assert_eq!(
+        (
+            session.owner,
+            session.payer,
+            session.max_uses,
+            session.programs.clone()
+        ),
+        (player, sponsor, 100, args.programs.clone())
+    );
+    assert_eq!(s.counter().await, Some(1));
+}

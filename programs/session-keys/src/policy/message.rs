@@ -230,7 +230,8 @@ fn write_body(
     out.write_str("\nExpires: ").map_err(fmt)?;
     write_date(out, args.expires_at).map_err(fmt)?;
     match args.max_uses {
-        Some(n) => write!(out, "\nUses: {n}"),
+        // Verify-in-target never consumes a use: say what does.
+        Some(n) => write!(out, "\nUses: {n} transfers or execute batches"),
         None => out.write_str("\nUses: unlimited"),
     }
     .map_err(fmt)?;
@@ -499,7 +500,7 @@ mod tests {
         ];
         let body = message_body(&args(), &cx(&ids)).unwrap();
         let expected = format!(
-            "game.example asks you to grant a session key\nProgram: {}\nCluster: localnet\nSession key: {}\nExpires: 2026-11-25 17:00:00 UTC\nUses: 100\nSOL: 0.5 SOL total, 0.1 SOL per 3600s, 0.01 SOL per instruction\nToken {}: 1000 units total\nTokens from: your vault and your accounts that delegate to it\nSend to: any address\nLabel: Demo\nMessage 3, valid until 2026-11-25 16:05:00 UTC",
+            "game.example asks you to grant a session key\nProgram: {}\nCluster: localnet\nSession key: {}\nExpires: 2026-11-25 17:00:00 UTC\nUses: 100 transfers or execute batches\nSOL: 0.5 SOL total, 0.1 SOL per 3600s, 0.01 SOL per instruction\nToken {}: 1000 units total\nTokens from: your vault and your accounts that delegate to it\nSend to: any address\nLabel: Demo\nMessage 3, valid until 2026-11-25 16:05:00 UTC",
             crate::ID,
             ids[2],
             Pubkey::new_from_array([7; 32])
