@@ -107,6 +107,14 @@ pub fn session_space(
     .fold(0usize, |acc, n| acc.saturating_add(*n))
 }
 
+/// Serialized size of `programs` (without the vector's length prefix), saturating.
+pub fn programs_size(programs: &[ProgramScope]) -> usize {
+    programs
+        .iter()
+        .map(ProgramScope::size)
+        .fold(0, usize::saturating_add)
+}
+
 /// True if two of `items` have the same `key` (lists here are at most a handful long); no
 /// list of keys is built.
 pub fn has_duplicates_by<T, K: PartialEq>(items: &[T], key: impl Fn(&T) -> K) -> bool {
@@ -138,10 +146,7 @@ impl CreateSessionArgs {
 
     /// Serialized size of the program scopes (without the vector's length prefix).
     pub fn programs_size(&self) -> usize {
-        self.programs
-            .iter()
-            .map(ProgramScope::size)
-            .fold(0, usize::saturating_add)
+        programs_size(&self.programs)
     }
 
     fn check_programs(&self) -> PolicyResult<()> {

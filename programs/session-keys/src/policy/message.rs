@@ -94,10 +94,7 @@ impl MessageGrantArgs {
             self.sol.is_some(),
             self.mints.len(),
             self.destinations.len(),
-            self.programs
-                .iter()
-                .map(ProgramScope::size)
-                .fold(0, usize::saturating_add),
+            super::programs_size(&self.programs),
             self.label.len(),
         )
     }
@@ -176,45 +173,100 @@ pub fn write_sol(out: &mut impl Write, lamports: u64) -> core::fmt::Result {
     out.write_str(" SOL")
 }
 
+/// An amount in SOL ([`write_sol`]) or in a mint's base units.
+fn write_amount(out: &mut impl Write, n: u64, sol: bool) -> core::fmt::Result {
+    if sol {
+        write_sol(out, n)
+    } else {
+        write!(out, "{n} units")
+    }
+}
+
 fn write_caps(out: &mut impl Write, caps: &CapsArgs, sol: bool) -> core::fmt::Result {
-    let amount = |out: &mut dyn Write, n: u64| -> core::fmt::Result {
-        if sol {
-            write_sol(&mut Adapter(out), n)
-        } else {
-            write!(out, "{n} units")
-        }
-    };
-    amount(out, caps.lifetime)?;
+    write_amount(out, caps.lifetime, sol)?;
     out.write_str(" total")?;
     if let Some(w) = caps.window {
         out.write_str(", ")?;
-        amount(out, w.cap)?;
+        write_amount(out, w.cap, sol)?;
         write!(out, " per {}s", w.seconds)?;
     }
     if let Some(p) = caps.per_instruction {
         out.write_str(", ")?;
-        amount(out, p)?;
+        write_amount(out, p, sol)?;
         out.write_str(" per instruction")?;
     }
     Ok(())
-}
-
-/// `&mut dyn Write` as an `impl Write`.
-struct Adapter<'a>(&'a mut dyn Write);
-
-impl Write for Adapter<'_> {
-    fn write_str(&mut self, s: &str) -> core::fmt::Result {
-        self.0.write_str(s)
-    }
 }
 
 /// SHA-256 of the Borsh encoding of `programs` (u32 count, then each scope): the "Rules hash"
 /// line, which binds every rule the readable lines only count.
 pub fn rules_hash(programs: &[ProgramScope]) -> PolicyResult<[u8; 32]> {
     let mut bytes = Vec::new();
-    AnchorSerialize::serialize(&programs.to_vec(), &mut bytes)
-        .map_err(|_| SessionError::MathOverflow)?;
+    AnchorSerialize::serialize(programs, &mut bytes).map_err(|_| SessionError::MathOverflow)?;
     Ok(solana_sha256_hasher::hash(&bytes).to_bytes())
+}
+
+/// Writes the body; `rules_hash` is [`rules_hash`] of the programs when some program has
+/// instruction rules.
+fn write_body_text(
+    out: &mut impl Write,
+    args: &MessageGrantArgs,
+    cx: &MessageContext,
+    rules_hash: Option<Pubkey>,
+) -> core::fmt::Result {
+    write!(out, "{} asks you to grant a session key", args.domain)?;
+    write!(out, "\nProgram: {}", cx.program_id)?;
+    write!(out, "\nCluster: {}", cx.cluster)?;
+    write!(out, "\nSession key: {}", cx.session_key)?;
+    out.write_str("\nExpires: ")?;
+    write_date(out, args.expires_at)?;
+    match args.max_uses {
+        // Verify-in-target never consumes a use: say what does.
+        Some(n) => write!(out, "\nUses: {n} transfers or execute batches")?,
+        None => out.write_str("\nUses: unlimited")?,
+    }
+    if let Some(caps) = &args.sol {
+        out.write_str("\nSOL: ")?;
+        write_caps(out, caps, true)?;
+    }
+    for m in &args.mints {
+        write!(out, "\nToken {}: ", m.mint)?;
+        write_caps(out, &m.caps, false)?;
+    }
+    if !args.mints.is_empty() {
+        // A session spends the vault's tokens and any delegation the owner gave the vault
+        // earlier (delegations are per owner, not per session).
+        out.write_str("\nTokens from: your vault and your accounts that delegate to it")?;
+    }
+    if args.destinations.is_empty() {
+        if args.sol.is_some() || !args.mints.is_empty() {
+            // An empty list allows every destination of transfer_token / transfer_sol.
+            out.write_str("\nSend to: any address")?;
+        }
+    } else {
+        for d in &args.destinations {
+            write!(out, "\nSend to: {d}")?;
+        }
+    }
+    for p in &args.programs {
+        write!(out, "\nCall {}: ", p.program_id)?;
+        match p.instructions.len() {
+            0 => out.write_str("any instruction")?,
+            1 => out.write_str("1 instruction rule")?,
+            n => write!(out, "{n} instruction rules")?,
+        }
+        if p.pass_session_signer {
+            out.write_str(", session key co-signs")?;
+        }
+    }
+    if let Some(hash) = rules_hash {
+        write!(out, "\nRules hash: {hash}")?;
+    }
+    if !args.label.is_empty() {
+        write!(out, "\nLabel: {}", args.label)?;
+    }
+    write!(out, "\nMessage {}, valid until ", args.message_number)?;
+    write_date(out, args.valid_until)
 }
 
 fn write_body(
@@ -222,65 +274,12 @@ fn write_body(
     args: &MessageGrantArgs,
     cx: &MessageContext,
 ) -> PolicyResult<()> {
-    let fmt = |_| SessionError::MathOverflow;
-    write!(out, "{} asks you to grant a session key", args.domain).map_err(fmt)?;
-    write!(out, "\nProgram: {}", cx.program_id).map_err(fmt)?;
-    write!(out, "\nCluster: {}", cx.cluster).map_err(fmt)?;
-    write!(out, "\nSession key: {}", cx.session_key).map_err(fmt)?;
-    out.write_str("\nExpires: ").map_err(fmt)?;
-    write_date(out, args.expires_at).map_err(fmt)?;
-    match args.max_uses {
-        // Verify-in-target never consumes a use: say what does.
-        Some(n) => write!(out, "\nUses: {n} transfers or execute batches"),
-        None => out.write_str("\nUses: unlimited"),
-    }
-    .map_err(fmt)?;
-    if let Some(caps) = &args.sol {
-        out.write_str("\nSOL: ").map_err(fmt)?;
-        write_caps(out, caps, true).map_err(fmt)?;
-    }
-    for m in &args.mints {
-        write!(out, "\nToken {}: ", m.mint).map_err(fmt)?;
-        write_caps(out, &m.caps, false).map_err(fmt)?;
-    }
-    if !args.mints.is_empty() {
-        // A session spends the vault's tokens and any delegation the owner gave the vault
-        // earlier (delegations are per owner, not per session).
-        out.write_str("\nTokens from: your vault and your accounts that delegate to it")
-            .map_err(fmt)?;
-    }
-    if args.destinations.is_empty() {
-        if args.sol.is_some() || !args.mints.is_empty() {
-            // An empty list allows every destination of transfer_token / transfer_sol.
-            out.write_str("\nSend to: any address").map_err(fmt)?;
-        }
+    let hash = if args.programs.iter().any(|p| !p.instructions.is_empty()) {
+        Some(Pubkey::new_from_array(rules_hash(&args.programs)?))
     } else {
-        for d in &args.destinations {
-            write!(out, "\nSend to: {d}").map_err(fmt)?;
-        }
-    }
-    for p in &args.programs {
-        write!(out, "\nCall {}: ", p.program_id).map_err(fmt)?;
-        match p.instructions.len() {
-            0 => out.write_str("any instruction"),
-            1 => out.write_str("1 instruction rule"),
-            n => write!(out, "{n} instruction rules"),
-        }
-        .map_err(fmt)?;
-        if p.pass_session_signer {
-            out.write_str(", session key co-signs").map_err(fmt)?;
-        }
-    }
-    if args.programs.iter().any(|p| !p.instructions.is_empty()) {
-        let hash = Pubkey::new_from_array(rules_hash(&args.programs)?);
-        write!(out, "\nRules hash: {hash}").map_err(fmt)?;
-    }
-    if !args.label.is_empty() {
-        write!(out, "\nLabel: {}", args.label).map_err(fmt)?;
-    }
-    write!(out, "\nMessage {}, valid until ", args.message_number).map_err(fmt)?;
-    write_date(out, args.valid_until).map_err(fmt)?;
-    Ok(())
+        None
+    };
+    write_body_text(out, args, cx, hash).map_err(|_| SessionError::MathOverflow)
 }
 
 /// The message body a wallet shows (docs/message-grant.md, "The message body").
@@ -318,6 +317,12 @@ pub fn signed_message(args: &MessageGrantArgs, cx: &MessageContext) -> PolicyRes
     Ok(out.0)
 }
 
+/// The little-endian `u16` at `at`, if `data` holds it.
+fn u16_at(data: &[u8], at: usize) -> Option<u16> {
+    let bytes = data.get(at..at.checked_add(2)?)?;
+    Some(u16::from_le_bytes([*bytes.first()?, *bytes.get(1)?]))
+}
+
 /// Layout of the one Ed25519 precompile instruction a message grant accepts: what
 /// `solana_ed25519_program::new_ed25519_instruction_with_signature` writes.
 pub mod ed25519 {
@@ -332,10 +337,7 @@ pub mod ed25519 {
     /// "This instruction" as an instruction index.
     pub const THIS_INSTRUCTION: u16 = u16::MAX;
 
-    fn u16_at(data: &[u8], at: usize) -> Option<u16> {
-        let bytes = data.get(at..at.checked_add(2)?)?;
-        Some(u16::from_le_bytes([*bytes.first()?, *bytes.get(1)?]))
-    }
+    use super::u16_at;
 
     /// The signer's key and the message of an Ed25519 instruction's data, if it verifies
     /// exactly one signature in the standard layout with everything inside itself
@@ -375,17 +377,13 @@ pub mod ed25519 {
 pub mod instructions_sysvar {
     use super::*;
 
-    fn u16_at(data: &[u8], at: usize) -> Option<usize> {
-        let bytes = data.get(at..at.checked_add(2)?)?;
-        Some(usize::from(u16::from_le_bytes([
-            *bytes.first()?,
-            *bytes.get(1)?,
-        ])))
+    fn usize_at(data: &[u8], at: usize) -> Option<usize> {
+        super::u16_at(data, at).map(usize::from)
     }
 
     /// Number of instructions in the transaction.
     pub fn count(data: &[u8]) -> Option<usize> {
-        u16_at(data, 0)
+        usize_at(data, 0)
     }
 
     /// Program id and data of top-level instruction `index`.
@@ -393,8 +391,8 @@ pub mod instructions_sysvar {
         if index >= count(data)? {
             return None;
         }
-        let start = u16_at(data, index.checked_mul(2)?.checked_add(2)?)?;
-        let accounts = u16_at(data, start)?;
+        let start = usize_at(data, index.checked_mul(2)?.checked_add(2)?)?;
+        let accounts = usize_at(data, start)?;
         let program_at = start
             .checked_add(2)?
             .checked_add(accounts.checked_mul(33)?)?;
@@ -403,7 +401,7 @@ pub mod instructions_sysvar {
             .try_into()
             .ok()?;
         let len_at = program_at.checked_add(32)?;
-        let len = u16_at(data, len_at)?;
+        let len = usize_at(data, len_at)?;
         let body = len_at.checked_add(2)?;
         Some((
             Pubkey::new_from_array(program),
