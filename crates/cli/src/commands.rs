@@ -36,9 +36,9 @@ pub struct Report {
 type Res<T> = Result<T, String>;
 
 /// SPL Token.
-const TOKEN: Pubkey = Pubkey::from_str_const("TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA");
+const TOKEN: Pubkey = anchor_spl::token::ID;
 /// Token-2022.
-const TOKEN_2022: Pubkey = Pubkey::from_str_const("TokenzQdBNbLqP5VEhdkAS6EPFLC1PHnBqCXEpPxuEb");
+const TOKEN_2022: Pubkey = spl_token_2022::ID;
 /// Associated Token Account program.
 const ATA: Pubkey = Pubkey::from_str_const("ATokenGPvbdGVxr1b2hvZbsiqW5xWH25efTNsLJA8knL");
 /// Closes per transaction in `close-stale`.

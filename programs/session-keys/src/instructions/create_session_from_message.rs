@@ -68,27 +68,26 @@ pub struct CreateSessionFromMessage<'info> {
 }
 
 impl CreateSessionFromMessage<'_> {
-    /// The vault's bump: stored in an existing wallet; searched once for a new one (creation
-    /// only, never a session-signed path).
-    fn vault_bump(&self, owner: &Pubkey) -> u8 {
+    /// The owner's vault and its bump: from the stored bump of an existing wallet
+    /// ([`Wallet::vault`]); searched once for a new one (creation only, never a session-signed
+    /// path).
+    fn vault(&self, owner: &Pubkey) -> Result<(Pubkey, u8)> {
         if self.wallet.version == 0 {
-            Pubkey::find_program_address(&[VAULT_SEED, owner.as_ref()], &crate::ID).1
+            Ok(Pubkey::find_program_address(
+                &[VAULT_SEED, owner.as_ref()],
+                &crate::ID,
+            ))
         } else {
-            self.wallet.vault_bump
+            Ok((self.wallet.vault()?, self.wallet.vault_bump))
         }
     }
 
-    fn validate_keys(&self, vault_bump: u8) -> Result<()> {
+    fn validate_keys(&self, vault: &Pubkey) -> Result<()> {
         let (owner, key) = (self.owner.key(), self.session_key.key());
         require_keys_neq!(self.sponsor.key(), key, SessionError::SponsorIsSessionKey);
         require_keys_neq!(owner, key, SessionError::SessionKeyIsOwner);
-        let vault = Pubkey::create_program_address(
-            &[VAULT_SEED, owner.as_ref(), &[vault_bump]],
-            &crate::ID,
-        )
-        .map_err(|_| SessionError::WrongVault)?;
         require!(
-            key != vault && key != self.wallet.key(),
+            key != *vault && key != self.wallet.key(),
             SessionError::SessionKeyIsProgramAccount
         );
         Ok(())
@@ -134,8 +133,8 @@ impl CreateSessionFromMessage<'_> {
         let now = Clock::get()?.unix_timestamp;
         let a = ctx.accounts;
         let owner = a.owner.key();
-        let vault_bump = a.vault_bump(&owner);
-        a.validate_keys(vault_bump)?;
+        let (vault, vault_bump) = a.vault(&owner)?;
+        a.validate_keys(&vault)?;
         let grant = args.to_create_args().into_grant(now)?;
         args.check_text()?;
         let expected = signed_message(

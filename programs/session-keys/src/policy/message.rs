@@ -337,8 +337,6 @@ pub mod ed25519 {
     /// "This instruction" as an instruction index.
     pub const THIS_INSTRUCTION: u16 = u16::MAX;
 
-    use super::u16_at;
-
     /// The signer's key and the message of an Ed25519 instruction's data, if it verifies
     /// exactly one signature in the standard layout with everything inside itself
     /// (instruction indexes `u16::MAX`): the key and message the precompile checked.
