@@ -71,5 +71,57 @@ fuzz_target!(|data: &[u8]| {
     let mut d = data;
     let _ =
         <session_keys::state::Session as anchor_lang::AccountDeserialize>::try_deserialize(&mut d);
-    let _ = session_keys::policy::TokenState::parse(data);
+    token_account_views_agree(data);
+    token_account_views_agree(&as_token_account(data));
 });
+
+/// Bytes as a token account: the program's reader and each token program's own must agree on
+/// whether it is one (security round 3: a looser reader let a multisig pass for an account).
+fn token_account_views_agree(data: &[u8]) {
+    use anchor_spl::{token::spl_token, token_2022::spl_token_2022};
+    use session_keys::policy::{TokenProgram, TokenState};
+    use solana_program_pack::Pack;
+    use spl_token_2022::extension::StateWithExtensions;
+    let ours = TokenState::parse(TokenProgram::Token, data);
+    let theirs = spl_token::state::Account::unpack(data).ok();
+    assert_eq!(ours.is_some(), theirs.is_some(), "SPL Token disagrees");
+    if let (Some(t), Some(a)) = (ours, theirs) {
+        assert_eq!(
+            (t.owner, t.amount, t.delegated_amount),
+            (a.owner, a.amount, a.delegated_amount)
+        );
+    }
+    let ours = TokenState::parse(TokenProgram::Token2022, data);
+    let theirs = StateWithExtensions::<spl_token_2022::state::Account>::unpack(data).ok();
+    assert_eq!(ours.is_some(), theirs.is_some(), "Token-2022 disagrees");
+    if let (Some(t), Some(s)) = (ours, theirs) {
+        assert_eq!(
+            (t.owner, t.delegate),
+            (s.base.owner, s.base.delegate.into())
+        );
+    }
+}
+
+/// The fuzzer's bytes shaped like a token account: the base layout with a valid state byte and
+/// option tags, then whatever follows (account type, extensions, a multisig's length), so the
+/// interesting lengths are reached often.
+fn as_token_account(data: &[u8]) -> Vec<u8> {
+    let mut d = data.to_vec();
+    if d.len() < 165 {
+        d.resize(165, 0);
+    }
+    let pick = d.first().copied().unwrap_or(0);
+    d[108] = 1 + pick % 2; // initialized or frozen
+    for tag in [72usize, 109, 129] {
+        d[tag..tag + 4].copy_from_slice(&[u8::from(pick & 4 != 0), 0, 0, 0]);
+    }
+    match pick % 5 {
+        0 => d.truncate(165),
+        1 => d.resize(355, 0),
+        _ => {}
+    }
+    if d.len() > 165 && pick % 3 != 0 {
+        d[165] = 2;
+    }
+    d
+}

@@ -65,7 +65,7 @@ fn caps_case(u: &mut Unstructured) -> Result<()> {
     Ok(())
 }
 
-// ---- scope: a naive matcher written from the README's rules.
+// ---- scope: a naive matcher written from the rules in docs/02-policy.md.
 fn key(u: &mut Unstructured, pool: &[Pubkey]) -> Result<Pubkey> {
     Ok(*u.choose(pool)?)
 }

@@ -13,13 +13,21 @@ export type SessionKeysEvent = { [K in keyof SessionKeysEvents]: { name: K; data
 
 const hex = (b: Uint8Array) => Array.from(b.subarray(0, 8), (x) => x.toString(16).padStart(2, "0")).join("");
 
-/** Decodes one event payload (discriminator + Borsh); `null` if it is not one of our events. */
+/**
+ * Decodes one event payload (discriminator + Borsh); `null` if it is not one of our events, or
+ * not in this SDK's layout of it (a program built before a field was added): the logs of a
+ * transaction that landed never make a caller throw.
+ */
 export function decodeEvent(bytes: Uint8Array): SessionKeysEvent | null {
   if (bytes.length < 8) return null;
   const d = hex(bytes);
   for (const [name, entry] of Object.entries(EVENT_DECODERS)) {
     if (entry.discriminator === d) {
-      return { name, data: entry.decoder().decode(bytes) } as SessionKeysEvent;
+      try {
+        return { name, data: entry.decoder().decode(bytes) } as SessionKeysEvent;
+      } catch {
+        return null;
+      }
     }
   }
   return null;

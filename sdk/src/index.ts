@@ -5,6 +5,8 @@
  *   accounts, types, PDAs, errors, event codecs), never edited by hand.
  * - The hand-written layer: PDAs for a session, the scope builder (refuses what the program
  *   refuses), allowance maths, error and event decoding, listing sessions, sending.
+ * - Revoke everything (./revokeAll): the nonce bump alone first, then the vault's delegations
+ *   on the owner's token accounts, read as the token programs read them (./tokenAccount).
  * - `SessionWallet` (./wallet): a session key for games, kept in IndexedDB.
  * - Gasless grants: the message the owner signs (./message), the Ed25519 precompile
  *   instruction (./ed25519), the sponsor's transaction, request and checks (./sponsor).
@@ -18,8 +20,10 @@ export * from "./errors";
 export * from "./events";
 export * from "./instructions";
 export * from "./message";
+export * from "./revokeAll";
 export * from "./scope";
 export * from "./sessions";
 export * from "./sponsor";
+export * from "./tokenAccount";
 export * from "./tx";
 export * from "./wallet";

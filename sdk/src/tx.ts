@@ -5,11 +5,14 @@
 import {
   appendTransactionMessageInstructions,
   createTransactionMessage,
+  getBase58Decoder,
   getBase64EncodedWireTransaction,
   getSignatureFromTransaction,
+  isTransactionMessageWithSingleSendingSigner,
   pipe,
   setTransactionMessageFeePayerSigner,
   setTransactionMessageLifetimeUsingBlockhash,
+  signAndSendTransactionMessageWithSigners,
   signTransactionMessageWithSigners,
   type Commitment,
   type GetLatestBlockhashApi,
@@ -53,20 +56,24 @@ function describe(e: unknown): string {
   }
 }
 
+/** A transaction message with `feePayer` paying fees and a fresh blockhash. */
+async function transactionMessage(rpc: Rpc<GetLatestBlockhashApi>, feePayer: TransactionSigner, instructions: readonly Instruction[]) {
+  const { value: blockhash } = await rpc.getLatestBlockhash({ commitment: "confirmed" }).send();
+  return pipe(
+    createTransactionMessage({ version: 0 }),
+    (m) => setTransactionMessageFeePayerSigner(feePayer, m),
+    (m) => setTransactionMessageLifetimeUsingBlockhash(blockhash, m),
+    (m) => appendTransactionMessageInstructions(instructions, m),
+  );
+}
+
 /** A transaction with `feePayer` paying fees, signed by every signer its instructions carry. */
 export async function signTransaction(
   rpc: Rpc<GetLatestBlockhashApi>,
   feePayer: TransactionSigner,
   instructions: readonly Instruction[],
 ): Promise<Transaction> {
-  const { value: blockhash } = await rpc.getLatestBlockhash({ commitment: "confirmed" }).send();
-  const message = pipe(
-    createTransactionMessage({ version: 0 }),
-    (m) => setTransactionMessageFeePayerSigner(feePayer, m),
-    (m) => setTransactionMessageLifetimeUsingBlockhash(blockhash, m),
-    (m) => appendTransactionMessageInstructions(instructions, m),
-  );
-  return await signTransactionMessageWithSigners(message);
+  return await signTransactionMessageWithSigners(await transactionMessage(rpc, feePayer, instructions));
 }
 
 const RANK: Record<string, number> = { processed: 0, confirmed: 1, finalized: 2 };
@@ -137,12 +144,21 @@ function findLogs(e: unknown, depth = 0): string[] {
   return findLogs((e as { cause?: unknown }).cause, depth + 1);
 }
 
-/** Signs with every signer the instructions carry (fee payer first) and sends. */
+/**
+ * Signs with every signer the instructions carry (fee payer first) and sends. A wallet that
+ * only signs and sends (a kit `TransactionSendingSigner`, e.g. `walletStandardSigner` over
+ * `solana:signAndSendTransaction`) sends it itself; the signature is then confirmed here.
+ */
 export async function signAndSend(
   rpc: SendRpc,
   feePayer: TransactionSigner,
   instructions: readonly Instruction[],
-  options?: { commitment?: Commitment; timeoutMs?: number },
+  options: { commitment?: Commitment; timeoutMs?: number } = {},
 ): Promise<Sent> {
-  return await sendAndConfirm(rpc, await signTransaction(rpc, feePayer, instructions), options);
+  const message = await transactionMessage(rpc, feePayer, instructions);
+  if (isTransactionMessageWithSingleSendingSigner(message)) {
+    const signature = getBase58Decoder().decode(await signAndSendTransactionMessageWithSigners(message)) as Signature;
+    return await confirm(rpc, signature, options.commitment, options.timeoutMs);
+  }
+  return await sendAndConfirm(rpc, await signTransactionMessageWithSigners(message), options);
 }

@@ -1,6 +1,7 @@
 // End to end against localnet (the programs behind Solana JSON-RPC): grant, transfer, execute,
-// an over-cap refusal decoded to its name, listing, revoke, revoke-all, and expiry by moving
-// the chain's clock. Every client call is standard RPC, so these run unchanged against a
+// an over-cap refusal decoded to its name, listing, revoke, revoke-all, revoke everything past
+// a stranger's multisig dressed as a delegated token account, and expiry by moving the
+// chain's clock. Every client call is standard RPC, so these run unchanged against a
 // validator.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
@@ -17,6 +18,7 @@ import {
 import * as sdk from "../src/index";
 import { buyItem, createPlayer, decodePlayer, gameScope, movePlayer, playerPda, treasuryPda } from "../web/game";
 import { localnetMissing, startLocalnet, type Localnet } from "./localnet";
+import { craftedMultisig } from "./tokenImages";
 import { getBase64Encoder } from "@solana/kit";
 
 const SOL = 1_000_000_000n;
@@ -170,15 +172,20 @@ test("transaction logs carry the program's events, decoded", { skip }, async () 
 const TOKEN_PROGRAM = "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA" as Address;
 const SYSTEM = "11111111111111111111111111111111" as Address;
 
-/** System `create_account` owned by the token program, with rent from the chain. */
-async function createTokenProgramAccount(payer: TransactionSigner, account: TransactionSigner, space: number): Promise<Instruction> {
+/** System `create_account` owned by `program` (default SPL Token), with rent from the chain. */
+async function createTokenProgramAccount(
+  payer: TransactionSigner,
+  account: TransactionSigner,
+  space: number,
+  program: Address = TOKEN_PROGRAM,
+): Promise<Instruction> {
   const rent = await net.rpc.getMinimumBalanceForRentExemption(BigInt(space)).send();
   const data = new Uint8Array(52);
   const view = new DataView(data.buffer);
   view.setUint32(0, 0, true);
   view.setBigUint64(4, rent, true);
   view.setBigUint64(12, BigInt(space), true);
-  data.set(getAddressEncoder().encode(TOKEN_PROGRAM), 20);
+  data.set(getAddressEncoder().encode(program), 20);
   return {
     programAddress: SYSTEM,
     accounts: [
@@ -271,6 +278,160 @@ test("tokens: a grant approves the vault, the session transfers, the delegation 
   d = await sdk.existingDelegation(net.rpc, owner.address, ownerTokens);
   assert.equal(d?.delegate, null, "revoke-all removed the vault's delegation");
   assert.equal(await w.status(), "revoked");
+});
+
+const TOKEN_2022 = sdk.TOKEN_2022_PROGRAM_ADDRESS;
+
+/** A token-program instruction: `data`, then (address, role[, signer]) accounts. */
+function tokenIx(program: Address, data: number[] | Uint8Array, accounts: [Address, AccountRole, TransactionSigner?][]): Instruction {
+  return {
+    programAddress: program,
+    accounts: accounts.map(([address, role, signer]) => (signer ? { address, role, signer } : { address, role })),
+    data: new Uint8Array(data),
+  } as Instruction;
+}
+const u64le = (n: bigint) => {
+  const b = new Uint8Array(8);
+  new DataView(b.buffer).setBigUint64(0, n, true);
+  return [...b];
+};
+const key32 = (a: Address) => [...getAddressEncoder().encode(a)];
+
+/**
+ * Token-2022, for `owner`: a mint with `owner` as mint and freeze authority, an account with
+ * ImmutableOwner (170 bytes) and a plain one (165 bytes), both delegated to the vault, the
+ * second then frozen.
+ */
+async function token2022Delegations(owner: KeyPairSigner, vault: Address) {
+  const [mint, withExtension, frozen] = [await generateKeyPairSigner(), await generateKeyPairSigner(), await generateKeyPairSigner()];
+  const W = AccountRole.WRITABLE;
+  const R = AccountRole.READONLY;
+  const S = AccountRole.READONLY_SIGNER;
+  await sdk.signAndSend(net.rpc, owner, [
+    await createTokenProgramAccount(owner, mint, 82, TOKEN_2022),
+    tokenIx(TOKEN_2022, [20, 6, ...key32(owner.address), 1, ...key32(owner.address)], [[mint.address, W]]), // InitializeMint2
+    await createTokenProgramAccount(owner, withExtension, 170, TOKEN_2022),
+    tokenIx(TOKEN_2022, [22], [[withExtension.address, W]]), // InitializeImmutableOwner
+    tokenIx(TOKEN_2022, [18, ...key32(owner.address)], [[withExtension.address, W], [mint.address, R]]), // InitializeAccount3
+    await createTokenProgramAccount(owner, frozen, 165, TOKEN_2022),
+    tokenIx(TOKEN_2022, [18, ...key32(owner.address)], [[frozen.address, W], [mint.address, R]]),
+  ]);
+  const approve = (account: Address) => tokenIx(TOKEN_2022, [4, ...u64le(1_000n)], [[account, W], [vault, R], [owner.address, S, owner]]);
+  await sdk.signAndSend(net.rpc, owner, [
+    approve(withExtension.address),
+    approve(frozen.address),
+    tokenIx(TOKEN_2022, [10], [[frozen.address, W], [mint.address, R], [owner.address, S, owner]]), // FreezeAccount
+  ]);
+  return { withExtension: withExtension.address, frozen: frozen.address };
+}
+
+/**
+ * A stranger's 355-byte Token-2022 multisig (System `create_account` + `InitializeMultisig2`
+ * with 11 chosen signer addresses) whose bytes read as `victim`'s token account delegated to
+ * the vault, with byte 165 = 2.
+ */
+async function plantCraftedMultisig(stranger: KeyPairSigner, victim: Address, vault: Address) {
+  const fake = await generateKeyPairSigner();
+  const image = craftedMultisig(victim, vault);
+  await sdk.signAndSend(net.rpc, stranger, [
+    await createTokenProgramAccount(stranger, fake, 355, TOKEN_2022),
+    tokenIx(TOKEN_2022, [19, image.m], [[fake.address, AccountRole.WRITABLE], ...image.signers.map((a) => [a, AccountRole.READONLY] as [Address, AccountRole])]),
+  ]);
+  return { address: fake.address, image: image.data };
+}
+
+async function accountBytes(a: Address) {
+  const { value } = await net.rpc.getAccountInfo(a, { encoding: "base64", commitment: "confirmed" }).send();
+  return { owner: value!.owner, lamports: value!.lamports, data: new Uint8Array(getBase64Encoder().encode(value!.data[0])) };
+}
+
+test("revokeEverything: a stranger's multisig dressed as a delegated token account blocks nothing; the report is the program's", { skip }, async () => {
+  const victim = await generateKeyPairSigner();
+  const stranger = await generateKeyPairSigner();
+  for (const k of [victim, stranger]) await sdk.confirm(net.rpc, await net.rpc.requestAirdrop(k.address, lamports(2n * SOL)).send());
+  const [vault] = await sdk.findVaultPda({ owner: victim.address });
+
+  // The victim's session, with the vault delegated on a real SPL Token account (the grant), and
+  // on two real Token-2022 accounts, one of them frozen.
+  const w = await sdk.SessionWallet.open({ rpc: net.rpc, owner: victim.address, app: "revoke-everything", storage });
+  const receiver = (await generateKeyPairSigner()).address;
+  const { mint, accounts } = await tokenSetup(victim, [victim.address, receiver], 1_000_000_000n);
+  const [splAccount, receiverTokens] = accounts as [Address, Address];
+  await w.grant({
+    ownerSigner: victim,
+    scope: sdk
+      .scope((await chainNow()) + 600n)
+      .sol(sdk.caps(SOL / 100n))
+      .mint(mint, sdk.caps(300_000_000n))
+      .delegate(500_000_000n)
+      .label("stolen key"),
+    topUpLamports: 10_000_000n,
+    delegate: { tokenAccount: splAccount, tokenProgram: TOKEN_PROGRAM },
+    before: [await sdk.getDepositSolInstructionAsync({ owner: victim, amount: SOL / 10n })],
+  });
+  await w.transferToken({ from: splAccount, mint, to: receiverTokens, tokenProgram: TOKEN_PROGRAM, amount: 1_000_000n, decimals: 6 });
+  const t22 = await token2022Delegations(victim, vault);
+
+  // The stranger plants the fake: Token-2022 wrote exactly the crafted image, and a
+  // getProgramAccounts scan with the helper's filters returns it next to the real ones.
+  const fake = await plantCraftedMultisig(stranger, victim.address, vault);
+  const planted = await accountBytes(fake.address);
+  assert.equal(planted.owner, TOKEN_2022);
+  assert.deepEqual(planted.data, fake.image, "owner = victim at 32, delegate = vault at 72, state 1 at 108, byte 165 = 2");
+  const scan = await net.rpc
+    .getProgramAccounts(TOKEN_2022, { encoding: "base64", filters: sdk.vaultDelegationFilters(TOKEN_2022, victim.address, vault) })
+    .send();
+  assert.deepEqual(scan.map((a) => a.pubkey).sort(), [t22.withExtension, t22.frozen, fake.address].sort(), "the scan alone picks up the fake");
+  const listed = await sdk.listVaultDelegations(net.rpc, victim.address);
+  assert.deepEqual(
+    listed.map((d) => `${d.tokenAccount} ${d.frozen}`).sort(),
+    [`${splAccount} false`, `${t22.withExtension} false`, `${t22.frozen} true`].sort(),
+    "the helper's listing drops it",
+  );
+  const nonceBefore = (await sdk.fetchOwnerWallet(net.rpc, victim.address))!.nonce;
+
+  const report = await sdk.revokeEverything({ rpc: net.rpc, owner: victim });
+
+  // Two transactions: the nonce bump with nothing listed, then the two real unfrozen accounts.
+  assert.equal(report.signatures.length, 2);
+  const [kill] = report.killed.events.filter((e) => e.name === "AllSessionsRevoked");
+  assert.ok(kill?.name === "AllSessionsRevoked");
+  assert.deepEqual([kill.data.revokedDelegations, kill.data.skippedDelegations], [[], []], "the bump listed no account");
+  assert.deepEqual(report.revoked.sort(), [splAccount, t22.withExtension].sort(), "what the program's events say it revoked");
+  assert.deepEqual(report.skipped, []);
+  assert.deepEqual(report.frozen, [t22.frozen]);
+  assert.deepEqual(report.failed, []);
+  for (const list of [report.revoked, report.skipped, report.frozen]) assert.ok(!list.includes(fake.address), "never the fake");
+  const walletAfter = (await sdk.fetchOwnerWallet(net.rpc, victim.address))!;
+  assert.equal(walletAfter.nonce, nonceBefore + 2n);
+  assert.deepEqual([report.nonce, report.messageCounter], [walletAfter.nonce, walletAfter.messageCounter]);
+
+  // The session is dead: the stolen key is refused with the program's stale-nonce error.
+  assert.equal(await w.status(), "revoked");
+  for (const attempt of [
+    () => w.transferToken({ from: splAccount, mint, to: receiverTokens, tokenProgram: TOKEN_PROGRAM, amount: 1n, decimals: 6 }),
+    () => w.transferSol(receiver, 1n),
+  ]) {
+    await assert.rejects(attempt(), (e: unknown) => {
+      assert.ok(e instanceof sdk.TransactionFailedError, String(e));
+      assert.equal(e.programError?.name, "SessionRevoked");
+      return true;
+    });
+  }
+  // The real delegations are gone, the frozen one stays, the fake is untouched.
+  assert.equal((await sdk.existingDelegation(net.rpc, victim.address, splAccount))?.delegate, null);
+  assert.equal((await sdk.existingDelegation(net.rpc, victim.address, t22.withExtension))?.delegate, null);
+  assert.equal((await sdk.existingDelegation(net.rpc, victim.address, t22.frozen))?.delegate, vault);
+  assert.deepEqual(await accountBytes(fake.address), planted);
+
+  // Listed by hand, the fake is skipped by the program (never an error), and stays as it was.
+  const sent = await sdk.signAndSend(net.rpc, victim, [
+    await sdk.revokeAllSessionsInstruction({ owner: victim, delegations: [{ tokenAccount: fake.address, tokenProgram: TOKEN_2022 }] }),
+  ]);
+  const ev = sent.events.find((e) => e.name === "AllSessionsRevoked");
+  assert.ok(ev?.name === "AllSessionsRevoked");
+  assert.deepEqual([ev.data.revokedDelegations, ev.data.skippedDelegations], [[], [fake.address]]);
+  assert.deepEqual(await accountBytes(fake.address), planted);
 });
 
 test("a session expires when the chain's clock passes its expiry", { skip }, async () => {

@@ -7,6 +7,7 @@
 // project is built on, pinned to an exact version.
 #![allow(deprecated)]
 pub use session_keys_client as client;
+pub mod fakes;
 pub mod heap;
 pub mod stubs;
 pub mod targets;

@@ -17,11 +17,6 @@ use session_keys_client::{
     pda,
     rpc::{self, remaining, SessionClient, SessionInfo, SessionState},
 };
-use solana_rpc_client_api::{
-    config::{RpcAccountInfoConfig, RpcProgramAccountsConfig},
-    filter::{Memcmp, RpcFilterType},
-    response::UiAccountEncoding,
-};
 use solana_sdk::{signature::Keypair, signer::Signer};
 use std::{collections::HashMap, io::Write};
 
@@ -43,8 +38,6 @@ const TOKEN_2022: Pubkey = spl_token_2022::ID;
 const ATA: Pubkey = Pubkey::from_str_const("ATokenGPvbdGVxr1b2hvZbsiqW5xWH25efTNsLJA8knL");
 /// Closes per transaction in `close-stale`.
 const CLOSES_PER_TX: usize = 4;
-/// Delegations revoked per `revoke_all_sessions` instruction.
-const REVOKES_PER_TX: usize = 12;
 
 /// A program, RPC or account error as one sentence.
 pub fn readable(e: rpc::Error) -> String {
@@ -448,48 +441,17 @@ async fn revoke(ctx: &Ctx, key: &str, owner: Option<&str>) -> Res<Report> {
     })
 }
 
-/// The owner's token accounts (SPL Token and Token-2022) on which the vault is delegate.
-async fn delegated_accounts(
-    ctx: &Ctx,
-    owner: &Pubkey,
-    vault: &Pubkey,
-) -> Res<Vec<(Pubkey, Pubkey)>> {
-    let mut delegate = vec![1u8, 0, 0, 0];
-    delegate.extend_from_slice(vault.as_ref());
-    let mut out = Vec::new();
-    for program in [TOKEN, TOKEN_2022] {
-        let config = RpcProgramAccountsConfig {
-            filters: Some(vec![
-                // Token account layout: mint (0..32), owner (32..64), amount (64..72), delegate
-                // as COption: tag u32 (72..76) + key (76..108).
-                RpcFilterType::Memcmp(Memcmp::new_base58_encoded(32, owner.as_ref())),
-                RpcFilterType::Memcmp(Memcmp::new_base58_encoded(72, &delegate)),
-            ]),
-            account_config: RpcAccountInfoConfig {
-                encoding: Some(UiAccountEncoding::Base64),
-                data_slice: Some(solana_rpc_client_api::config::UiDataSliceConfig {
-                    offset: 0,
-                    length: 0,
-                }),
-                ..Default::default()
-            },
-            ..Default::default()
-        };
-        let accounts = ctx
-            .client
-            .rpc()
-            .get_program_ui_accounts_with_config(&program, config)
-            .await
-            .map_err(|e| format!("cannot list token accounts: {e}"))?;
-        out.extend(accounts.into_iter().map(|(k, _)| (k, program)));
-    }
-    Ok(out)
+/// Addresses or signatures as strings.
+fn strings<T: ToString>(items: &[T]) -> Vec<String> {
+    items.iter().map(ToString::to_string).collect()
 }
 
+/// Incident response ([`SessionClient::revoke_all`]): every session dead in a first
+/// transaction of its own, then the vault's delegation revoked on every real, unfrozen token
+/// account of the owner. Reports what the program's events say was revoked and skipped.
 async fn revoke_all(ctx: &Ctx) -> Res<Report> {
     let owner = ctx.signer()?;
     let o = owner.pubkey();
-    let vault = pda::vault(&o).0;
     let live = ctx
         .client
         .list_sessions(&o)
@@ -498,42 +460,78 @@ async fn revoke_all(ctx: &Ctx) -> Res<Report> {
         .into_iter()
         .filter(|s| s.state == SessionState::Live || s.state == SessionState::Exhausted)
         .count();
-    let pairs = delegated_accounts(ctx, &o, &vault).await?;
+    let delegated = ctx
+        .client
+        .delegated_token_accounts(&o)
+        .await
+        .map_err(readable)?;
     ctx.confirm(&format!(
         "Revoke ALL sessions of {o} ({live} not yet dead) and the vault's delegation on {} token account(s)?",
-        pairs.len()
+        delegated.len()
     ))?;
-    let mut signatures = Vec::new();
-    let chunks: Vec<&[(Pubkey, Pubkey)]> = if pairs.is_empty() {
-        vec![&[]]
-    } else {
-        pairs.chunks(REVOKES_PER_TX).collect()
-    };
-    for chunk in chunks {
-        signatures.push(
-            ctx.send(&[ix::revoke_all_sessions(&o, chunk)], &[&owner])
-                .await?,
-        );
+    let r = ctx.client.revoke_all(&owner).await.map_err(readable)?;
+    let signatures = strings(&r.signatures);
+    // Not revoked: what the program skipped, and frozen accounts (never sent: the token
+    // program cannot revoke on them).
+    let mut not_revoked: Vec<(Pubkey, &str)> = r
+        .skipped
+        .iter()
+        .map(|a| {
+            (
+                *a,
+                "skipped by the program: not a revocable delegation to the vault",
+            )
+        })
+        .collect();
+    for a in &r.frozen {
+        if !r.skipped.contains(a) {
+            not_revoked.push((
+                *a,
+                "frozen: ask its freeze authority to thaw it, then run revoke-all again",
+            ));
+        }
     }
-    let nonce = ctx
-        .client
-        .wallet(&o)
-        .await
-        .map_err(readable)?
-        .map(|w| w.nonce);
+    let mut text = format!(
+        "revoked every session of {o} (wallet nonce now {})\nvault delegation revoked on {} token account(s)\n",
+        r.nonce,
+        r.revoked.len()
+    );
+    for a in &r.revoked {
+        text.push_str(&format!("  {a}\n"));
+    }
+    if !not_revoked.is_empty() {
+        text.push_str(&format!(
+            "vault delegation NOT revoked on {} token account(s):\n",
+            not_revoked.len()
+        ));
+        for (a, why) in &not_revoked {
+            text.push_str(&format!("  {a} ({why})\n"));
+        }
+    }
+    text.push_str(&format!("signatures {}\n", signatures.join(", ")));
+    if !r.failed.is_empty() {
+        let mut e = text;
+        for (accounts, err) in r.failed {
+            e.push_str(&format!(
+                "FAILED to revoke the vault's delegation on {}: {}\n",
+                strings(&accounts).join(", "),
+                readable(err)
+            ));
+        }
+        e.push_str("every session is revoked; run revoke-all again for the delegations\n");
+        return Err(e);
+    }
     Ok(Report {
         json: json!({
             "signatures": signatures,
             "owner": o.to_string(),
-            "nonce": nonce,
-            "delegationsRevoked": pairs.iter().map(|(a, _)| a.to_string()).collect::<Vec<_>>(),
+            "nonce": r.nonce,
+            "messageCounter": r.message_counter,
+            "delegationsRevoked": strings(&r.revoked),
+            "delegationsSkipped": not_revoked.iter().map(|(a, _)| a.to_string()).collect::<Vec<_>>(),
+            "delegationsFrozen": strings(&r.frozen),
         }),
-        text: format!(
-            "revoked every session of {o} (wallet nonce now {}); delegations revoked on {} token account(s)\nsignature {}\n",
-            nonce.map_or("?".into(), |n| n.to_string()),
-            pairs.len(),
-            signatures.join(", ")
-        ),
+        text,
     })
 }
 

@@ -66,18 +66,29 @@ fn expand_home(p: &str) -> PathBuf {
     }
 }
 
-/// Reads a keypair file in the Solana CLI's format (a JSON array of 64 bytes).
+/// Reads a keypair file in the Solana CLI's format (a JSON array of 64 bytes). A file that is
+/// not one is named with the format expected, and nothing of its content: neither the
+/// parser's error (it quotes what it read) nor the key library's is printed, since the
+/// content may be a secret key in another format.
 pub fn read_keypair(path: &Path) -> Result<Keypair, String> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("cannot read keypair {}: {e}", path.display()))?;
-    let bytes: Vec<u8> = serde_json::from_str(&text).map_err(|e| {
+    let refused = || {
         format!(
-            "{} is not a Solana keypair file (a JSON array of 64 bytes): {e}",
+            "{} is not a Solana keypair file: expected a JSON array of 64 numbers from 0 to 255, \
+             as solana-keygen writes (the content is not shown: it may be a secret key)",
             path.display()
         )
-    })?;
-    Keypair::try_from(&bytes[..])
-        .map_err(|e| format!("{} holds an invalid keypair: {e}", path.display()))
+    };
+    let bytes: Vec<u8> = serde_json::from_str(&text).map_err(|_| refused())?;
+    Keypair::try_from(&bytes[..]).map_err(|_| {
+        format!(
+            "{} holds {} numbers that are not a keypair: expected 64, the 32-byte secret then \
+             its public key",
+            path.display(),
+            bytes.len()
+        )
+    })
 }
 
 #[cfg(test)]

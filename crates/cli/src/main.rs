@@ -95,8 +95,9 @@ pub enum Command {
         #[arg(long)]
         owner: Option<String>,
     },
-    /// Incident response: revoke every session of the keypair's owner in one transaction, and
-    /// the vault's delegation on the owner's token accounts.
+    /// Incident response: revoke every session of the keypair's owner (a transaction of its
+    /// own, which nothing listed can block), then the vault's delegation on each of the
+    /// owner's real token accounts; reports what the program revoked and what it skipped.
     RevokeAll,
     /// Close every expired, revoked or used-up session of an owner; rent goes back to each payer.
     CloseStale {

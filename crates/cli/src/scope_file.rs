@@ -25,7 +25,9 @@
 //! ```
 //!
 //! The same keys in JSON (`{"expires_in": "2h", "sol": {"lifetime": "1.5"}}`) work too.
-use crate::amount::Human;
+//! Amounts are exact: integers as written, numbers with a fraction (`25.5`, `"25.5"`) from
+//! their text, and more decimals than the asset has is an error (see [`crate::amount`]).
+use crate::amount::{self, Human};
 use anchor_lang::prelude::Pubkey;
 use serde::Deserialize;
 use session_keys::policy::CapsArgs;
@@ -148,10 +150,16 @@ impl ScopeFile {
         let json = path
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+        Self::parse(&text, json).map_err(|e| format!("{}: {e}", path.display()))
+    }
+
+    /// Reads a scope from JSON or TOML text. Numbers with a fraction are read from their
+    /// text, never through an f64.
+    pub fn parse(text: &str, json: bool) -> Result<Self, String> {
         if json {
-            serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+            serde_json::from_str(&amount::json_fractions_as_text(text)).map_err(|e| e.to_string())
         } else {
-            toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+            toml::from_str(&amount::toml_fractions_as_text(text)).map_err(|e| e.to_string())
         }
     }
 
@@ -264,8 +272,8 @@ mod tests {
         let json_text = format!(
             r#"{{"expires_in":"1h","label":"x","sol":{{"lifetime":"1.5","window":{{"seconds":60,"cap":0.5}}}},"mints":[{{"mint":"{mint}","lifetime":25.25}}]}}"#
         );
-        let a: ScopeFile = toml::from_str(&toml_text).unwrap();
-        let b: ScopeFile = serde_json::from_str(&json_text).unwrap();
+        let a = ScopeFile::parse(&toml_text, false).unwrap();
+        let b = ScopeFile::parse(&json_text, true).unwrap();
         let decimals = HashMap::from([(mint, 6)]);
         let a = a.scope(1000, &decimals).unwrap().build(1000).unwrap();
         let b = b.scope(1000, &decimals).unwrap().build(1000).unwrap();
@@ -277,7 +285,7 @@ mod tests {
             (1_500_000_000, 500_000_000)
         );
         assert_eq!(a.mints[0].caps.lifetime, 25_250_000);
-        let unknown: Result<ScopeFile, _> = toml::from_str("expires_in = \"1h\"\nlifetme = 3\n");
+        let unknown = ScopeFile::parse("expires_in = \"1h\"\nlifetme = 3\n", false);
         assert!(unknown.is_err(), "typos are refused");
     }
 }

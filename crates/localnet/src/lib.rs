@@ -74,6 +74,12 @@
 //! v0 transaction asked for without `maxSupportedTransactionVersion` -32015, exactly as a real
 //! node answers. Bodies over [`MAX_BODY`] bytes get HTTP 413 with -32600.
 //!
+//! Nor can a client that stops talking stall it: each connection has its own thread, a
+//! request's headers must arrive within [`HEAD_DEADLINE`] (5 s) of its first byte and its body
+//! within [`BODY_DEADLINE`] (5 s) of its headers, however slowly it trickles in; a request that
+//! misses its deadline gets HTTP 408 with -32600 and its connection is closed. A connection
+//! with no request for [`IDLE_TIMEOUT`] (60 s) is closed.
+//!
 //! ## From npm
 //! `cargo test --workspace` (the README's test command) builds `target/debug/localnet`, so a
 //! JavaScript test can spawn that binary without another build:
@@ -94,18 +100,13 @@ mod http;
 mod rpc;
 mod ws;
 
-pub use http::{MAX_BODY, METHODS};
+pub use http::{BODY_DEADLINE, HEAD_DEADLINE, IDLE_TIMEOUT, MAX_BODY, MAX_HEAD, METHODS};
 
 use bank::{Bank, Notice};
 use jsonrpc_core::{Error, Params, Result};
 use serde_json::Value;
 use solana_sdk::{pubkey::Pubkey, signer::Signer};
-use std::{
-    io,
-    net::TcpListener,
-    sync::{atomic::AtomicBool, mpsc, Arc},
-    thread::JoinHandle,
-};
+use std::{io, net::TcpListener, sync::mpsc, thread::JoinHandle};
 use tokio::sync::{broadcast, oneshot};
 
 /// Default HTTP port, as `solana-test-validator`'s.
@@ -179,9 +180,7 @@ pub struct Localnet {
     ws_url: String,
     faucet: Pubkey,
     bank: BankHandle,
-    http: Arc<tiny_http::Server>,
-    http_workers: usize,
-    stop_http: Arc<AtomicBool>,
+    http: http::HttpServer,
     stop_ws: Option<oneshot::Sender<()>>,
     threads: Vec<JoinHandle<()>>,
 }
@@ -237,15 +236,7 @@ impl Localnet {
             .map_err(|_| other("the bank thread died while starting"))?
             .map_err(other)?;
 
-        let http = Arc::new(tiny_http::Server::from_listener(http_listener, None).map_err(other)?);
-        let stop_http = Arc::new(AtomicBool::new(false));
-        let http_workers = 4;
-        threads.extend(http::serve(
-            http.clone(),
-            &bank,
-            http_workers,
-            stop_http.clone(),
-        ));
+        let http = http::HttpServer::start(http_listener, &bank)?;
 
         let (stop_ws, ws_stopped) = oneshot::channel();
         let ws_bank = bank.clone();
@@ -274,8 +265,6 @@ impl Localnet {
             faucet,
             bank,
             http,
-            http_workers,
-            stop_http,
             stop_ws: Some(stop_ws),
             threads,
         })
@@ -302,11 +291,7 @@ impl Localnet {
     }
 
     fn stop(&mut self) {
-        self.stop_http
-            .store(true, std::sync::atomic::Ordering::SeqCst);
-        for _ in 0..self.http_workers {
-            self.http.unblock();
-        }
+        self.http.stop();
         if let Some(stop) = self.stop_ws.take() {
             let _ = stop.send(());
         }

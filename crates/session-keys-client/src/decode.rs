@@ -194,6 +194,7 @@ pub const ALL_ERRORS: &[SessionError] = &[
     SessionError::SponsorIsSessionKey,
     SessionError::InvalidDomain,
     SessionError::LabelNotPrintable,
+    SessionError::TransferHookNotSupported,
 ];
 
 /// The on-chain custom error code of `e`.
@@ -346,6 +347,36 @@ mod tests {
     }
 
     #[test]
+    fn all_sessions_revoked_says_what_was_revoked_and_what_was_skipped() {
+        let (owner, revoked, skipped) = (
+            Pubkey::new_unique(),
+            Pubkey::new_unique(),
+            Pubkey::new_unique(),
+        );
+        let e = events::AllSessionsRevoked {
+            owner,
+            nonce: 3,
+            message_counter: 9,
+            revoked_delegations: vec![revoked],
+            skipped_delegations: vec![skipped],
+        };
+        let sk = session_keys::ID;
+        let logs = [
+            format!("Program {sk} invoke [1]"),
+            data_line(&e),
+            format!("Program {sk} success"),
+        ];
+        let [SessionEvent::AllSessionsRevoked(d)] = &events_from_logs(&logs)[..] else {
+            panic!("not decoded")
+        };
+        assert_eq!((d.owner, d.nonce, d.message_counter), (owner, 3, 9));
+        assert_eq!(
+            (&d.revoked_delegations[..], &d.skipped_delegations[..]),
+            (&[revoked][..], &[skipped][..])
+        );
+    }
+
+    #[test]
     fn every_event_has_a_distinct_discriminator_and_round_trips() {
         let e = events::SessionRevoked {
             owner: Pubkey::new_unique(),
@@ -394,6 +425,9 @@ mod tests {
         assert_eq!(error_from_code(0), None);
         assert_eq!(error_code(SessionError::SessionExpired), 6000);
         // The table ends with the last variant: a new variant must be appended here too.
-        assert_eq!(ALL_ERRORS.last(), Some(&SessionError::LabelNotPrintable));
+        assert_eq!(
+            ALL_ERRORS.last(),
+            Some(&SessionError::TransferHookNotSupported)
+        );
     }
 }

@@ -11,7 +11,8 @@
 //!   the sponsor's instructions.
 //! - `rpc` (feature `rpc`): async use over JSON-RPC for bots: fetch, list and classify
 //!   sessions, remaining allowances, sending with a compute budget or in v0 transactions with
-//!   lookup tables, program errors decoded. `examples/bot.rs` shows a bot loop.
+//!   lookup tables, program errors decoded; the owner's incident response
+//!   (`SessionClient::revoke_all`). `examples/bot.rs` shows a bot loop.
 pub mod decode;
 pub mod ix;
 pub mod message;

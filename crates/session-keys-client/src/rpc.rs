@@ -1,7 +1,8 @@
 //! Async use over JSON-RPC (feature `rpc`), for bots and back ends: fetch and decode sessions
 //! and wallets, list an owner's sessions, classify them, read what they may still spend, send
 //! transactions with a compute budget (legacy, or v0 with address lookup tables), turn
-//! failures into the program's [`SessionError`] and read a transaction's events.
+//! failures into the program's [`SessionError`], read a transaction's events, and run the
+//! owner's incident response ([`SessionClient::revoke_all`], in `rpc/revoke_all.rs`).
 //!
 //! Everything goes through standard RPC methods (`getAccountInfo`, `getProgramAccounts` with
 //! `memcmp`, `sendTransaction`, `getTransaction`, ...), so the same code runs against the
@@ -36,6 +37,11 @@ use solana_transaction_status_client_types::{
     option_serializer::OptionSerializer, UiTransactionEncoding,
 };
 use std::time::Duration;
+
+mod revoke_all;
+pub use revoke_all::{
+    DelegatedAccount, RevokeAllReport, REVOKES_PER_TX, TOKEN_DELEGATE_OFFSET, TOKEN_OWNER_OFFSET,
+};
 
 /// Offset of `owner` in a session account: 8 (discriminator) + 1 (version) + 1 (bump).
 pub const SESSION_OWNER_OFFSET: usize = 10;

@@ -1,4 +1,5 @@
-//! Seeds and limits. Every limit here is part of the public contract and documented in the README.
+//! Seeds and limits. Every limit here is part of the public contract and documented in
+//! docs/02-policy.md.
 use anchor_lang::prelude::*;
 
 /// Seed prefix of a `Session` PDA: `["session", owner, session_key]`.

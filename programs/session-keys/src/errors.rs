@@ -227,6 +227,9 @@ pub enum SessionError {
     /// 6070
     #[msg("A label in a signed message must be printable ASCII (no line breaks)")]
     LabelNotPrintable,
+    /// 6071
+    #[msg("This Token-2022 mint has a transfer hook, and transfer_token cannot pass the hook's extra accounts: this mint cannot be moved with transfer_token")]
+    TransferHookNotSupported,
 }
 
 #[cfg(test)]

@@ -91,6 +91,11 @@ pub struct AllSessionsRevoked {
     pub message_counter: u64,
     /// Owner token accounts on which the vault's delegation was revoked.
     pub revoked_delegations: Vec<Pubkey>,
+    /// Accounts listed in the instruction that were left alone, in the order given: not a
+    /// token account as its token program reads it (a multisig, a mint, garbage), not the
+    /// owner's, not delegated to the vault, frozen, read-only, or paired with another program.
+    /// A client reports these as "not revoked", never as revoked.
+    pub skipped_delegations: Vec<Pubkey>,
 }
 
 /// A dead (expired or revoked-by-nonce) session was closed and its rent refunded.

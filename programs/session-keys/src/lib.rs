@@ -3,7 +3,8 @@
 //! A wallet owner grants a short-lived key limited power: which mints it may move (and SOL),
 //! how much per instruction, per recurring window and in total, how many times, to which
 //! destinations, and until when. Transfers are proxied through the owner's vault PDA only after
-//! every check passes. See the README for the account model and the security model.
+//! every check passes. See docs/01-concepts.md for the account model and SECURITY.md for the
+//! security model.
 // Unchecked arithmetic is denied in the program (Cargo.toml); test code may use it freely. The
 // non-test build of the library is linted on its own, so this does not weaken the program.
 #![cfg_attr(test, allow(clippy::arithmetic_side_effects, clippy::indexing_slicing))]

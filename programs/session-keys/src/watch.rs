@@ -5,20 +5,16 @@
 use crate::{
     constants::MAX_WATCHED_TOKEN_ACCOUNTS,
     errors::SessionError,
-    policy::{CallEffects, TokenState},
+    policy::{CallEffects, TokenProgram, TokenState},
 };
 use anchor_lang::{prelude::*, system_program};
 
-fn is_token_program(owner: &Pubkey) -> bool {
-    *owner == anchor_spl::token::ID || *owner == anchor_spl::token_2022::ID
-}
-
-/// The token state of `info`, if it is (still) a token account.
+/// The token state of `info`, if it is (still) a token account as the token program that owns
+/// it reads it ([`TokenState::parse`]): a multisig or a mint dressed up as a token account is
+/// not one, so it is neither watched nor able to offset an outflow.
 fn read_token(info: &AccountInfo) -> Option<TokenState> {
-    if !is_token_program(info.owner) {
-        return None;
-    }
-    TokenState::parse(&info.try_borrow_data().ok()?)
+    let program = TokenProgram::of(info.owner)?;
+    TokenState::parse(program, &info.try_borrow_data().ok()?)
 }
 
 /// One watched token account and its state after the last call.
@@ -111,14 +107,28 @@ impl<'a, 'info> Watch<'a, 'info> {
             let after = read_token(w.info);
             effects.token(&w.token, after.as_ref(), owner, vault)?;
             let lamports = w.info.lamports();
-            // A wrapped-SOL account's lamports move with its amount, which is charged to the
-            // native mint's caps already.
-            if w.token.ours(owner, vault) && !w.token.is_native {
-                effects.lamports(w.lamports, lamports);
+            let after = after.ok_or(SessionError::TokenAccountTampered)?;
+            if w.token.ours(owner, vault) {
+                if w.token.is_native {
+                    // A wrapped-SOL account's lamports move with its amount, which is charged
+                    // to the native mint's caps already; lamports its amount does not explain
+                    // (rent, and SOL sent without `SyncNative`) are charged like vault SOL.
+                    effects.token_lamports(
+                        lamports_beyond_amount(w.lamports, &w.token),
+                        lamports_beyond_amount(lamports, &after),
+                    );
+                } else {
+                    effects.token_lamports(w.lamports, lamports);
+                }
             }
-            w.token = after.ok_or(SessionError::TokenAccountTampered)?;
+            w.token = after;
             w.lamports = lamports;
         }
         Ok(())
     }
+}
+
+/// A wrapped-SOL account's lamports that its token amount does not account for.
+fn lamports_beyond_amount(lamports: u64, token: &TokenState) -> u64 {
+    lamports.saturating_sub(token.amount)
 }

@@ -124,6 +124,7 @@ export const PROGRAM_ERRORS: readonly { readonly code: number; readonly name: st
   { code: 6068, name: "SponsorIsSessionKey", message: "The sponsor cannot be the session key: pay with a separate sponsor key" },
   { code: 6069, name: "InvalidDomain", message: "Invalid app domain: 1 to 64 bytes of letters, digits, '.', '-' and ':'" },
   { code: 6070, name: "LabelNotPrintable", message: "A label in a signed message must be printable ASCII (no line breaks)" },
+  { code: 6071, name: "TransferHookNotSupported", message: "This Token-2022 mint has a transfer hook, and transfer_token cannot pass the hook's extra accounts: this mint cannot be moved with transfer_token" },
 ];
 
 /** Every event name (as in the Rust struct) with its 8-byte discriminator, hex. */

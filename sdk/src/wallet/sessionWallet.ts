@@ -9,14 +9,6 @@ import {
   generateKeyPair,
   getBase64Encoder,
   getI64Decoder,
-  signAndSendTransactionMessageWithSigners,
-  appendTransactionMessageInstructions,
-  createTransactionMessage,
-  pipe,
-  setTransactionMessageFeePayerSigner,
-  setTransactionMessageLifetimeUsingBlockhash,
-  isTransactionSendingSigner,
-  getBase58Decoder,
   type Address,
   type Blockhash,
   type GetAccountInfoApi,
@@ -160,21 +152,8 @@ export class SessionWallet {
       payer: p.sponsor,
       delegate: p.delegate,
     });
-    const feePayer = p.sponsor ?? p.ownerSigner;
-    if (isTransactionSendingSigner(p.ownerSigner)) {
-      const { value: blockhash } = await this.rpc.getLatestBlockhash({ commitment: "confirmed" }).send();
-      const message = pipe(
-        createTransactionMessage({ version: 0 }),
-        (m) => setTransactionMessageFeePayerSigner(feePayer, m),
-        (m) => setTransactionMessageLifetimeUsingBlockhash(blockhash, m),
-        (m) => appendTransactionMessageInstructions([...(p.before ?? []), ix], m),
-      );
-      const signature = getBase58Decoder().decode(await signAndSendTransactionMessageWithSigners(message)) as Signature;
-      const sent = await confirm(this.rpc, signature);
-      this.granted = sent.signature;
-      return sent;
-    }
-    const sent = await signAndSend(this.rpc, feePayer, [...(p.before ?? []), ix]);
+    // A wallet that only signs and sends (`solana:signAndSendTransaction`) sends it itself.
+    const sent = await signAndSend(this.rpc, p.sponsor ?? p.ownerSigner, [...(p.before ?? []), ix]);
     this.granted = sent.signature;
     return sent;
   }

@@ -260,7 +260,7 @@ async fn reentry_into_session_keys_is_refused_by_the_runtime() {
 
     // Into session-keys itself: the runtime refuses re-entry (A -> B -> A). On SBF that is
     // `ReentrancyNotAllowed`; the native harness cannot convert that error into a
-    // `ProgramError` and reports `ProgramFailedToComplete` (see the README's "Testing").
+    // `ProgramError` and reports `ProgramFailedToComplete` (see docs/09-testing.md).
     let inner = ix::transfer_sol(&key, &owner, &v.thief, 1);
     let before = v.state().await;
     let r = v.execute(&[hostile::reenter(&inner)]).await;

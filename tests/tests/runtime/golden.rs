@@ -817,9 +817,10 @@ fn event_vectors() -> Vec<Value> {
                 nonce: u64::MAX,
                 message_counter: 3,
                 revoked_delegations: vec![fixed(25), fixed(26)],
+                skipped_delegations: vec![fixed(27)],
             }
             .data(),
-            json!({ "owner": k(1), "nonce": u64::MAX.to_string(), "messageCounter": "3", "revokedDelegations": [k(25), k(26)] }),
+            json!({ "owner": k(1), "nonce": u64::MAX.to_string(), "messageCounter": "3", "revokedDelegations": [k(25), k(26)], "skippedDelegations": [k(27)] }),
         ),
         ev(
             "SessionClosed",

@@ -1,7 +1,9 @@
 //! Runtime tests: every instruction runs inside a real bank (see `session_keys_tests`).
 #![allow(deprecated)]
 
+mod attacks_round3;
 mod close_session;
+mod crafted_accounts;
 mod create_session;
 mod duplicates_and_limits;
 mod events;

@@ -17,9 +17,7 @@ use session_keys_tests::{
     },
     *,
 };
-use solana_sdk::{
-    instruction::InstructionError, pubkey::Pubkey, signer::Signer, transaction::TransactionError,
-};
+use solana_sdk::{pubkey::Pubkey, signer::Signer, transaction::TransactionError};
 
 const T22: Pubkey = anchor_spl::token_2022::ID;
 
@@ -109,7 +107,7 @@ async fn transfer_fee_caps_count_the_amount_sent() {
 }
 
 #[tokio::test]
-async fn transfer_hook_mints_are_refused_by_token_2022() {
+async fn transfer_hook_mints_are_refused_with_a_named_error_before_anything_moves() {
     let mut env = TestEnv::new().await;
     let payer = env.ctx.payer.pubkey();
     let mint = env
@@ -119,18 +117,14 @@ async fn transfer_hook_mints_are_refused_by_token_2022() {
         .await;
     let (from, to, r) = setup(&mut env, mint, true).await;
     r.unwrap();
-    // transfer_token passes no extra accounts, so the hook cannot run: Token-2022 refuses, and
-    // the hook program is never invoked.
+    // transfer_token passes no extra accounts, so the hook could not run: the program says so
+    // before charging anything, and neither Token-2022 nor the hook program is invoked.
     let r = transfer(&mut env, from, mint, to, TOKEN).await;
-    assert_eq!(
-        r,
-        Err(TransactionError::InstructionError(
-            0,
-            InstructionError::NotEnoughAccountKeys
-        ))
-    );
+    assert_session_error(r, SessionError::TransferHookNotSupported);
     assert_eq!(env.balance(&from).await, 100 * TOKEN);
-    assert_eq!(env.session().await.unwrap().mints[0].allowance.spent, 0);
+    assert_eq!(env.balance(&to).await, 0);
+    let s = env.session().await.unwrap();
+    assert_eq!((s.uses, s.mints[0].allowance.spent), (0, 0));
 }
 
 #[tokio::test]

@@ -329,7 +329,7 @@ async fn fake_mint_token_program_and_decimals() {
         .await;
     // Token-2022 cannot write accounts SPL Token owns: the runtime refuses with
     // `ExternalAccountDataModified`, which the native harness reports as
-    // `ProgramFailedToComplete` (see the README's "Testing").
+    // `ProgramFailedToComplete` (see docs/09-testing.md).
     assert_eq!(
         r,
         Err(solana_sdk::transaction::TransactionError::InstructionError(

@@ -5,4 +5,5 @@ mod bot_example;
 
 mod bot;
 mod gasless;
+mod revoke_all;
 mod sessions;

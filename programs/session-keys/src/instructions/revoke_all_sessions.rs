@@ -1,7 +1,10 @@
 use crate::emit;
 use crate::{
-    constants::MAX_REVOKE_TOKEN_ACCOUNTS, errors::SessionError, events::AllSessionsRevoked,
-    policy::TokenState, state::Wallet,
+    constants::MAX_REVOKE_TOKEN_ACCOUNTS,
+    errors::SessionError,
+    events::AllSessionsRevoked,
+    policy::{TokenProgram, TokenState},
+    state::Wallet,
 };
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{self, Revoke};
@@ -17,8 +20,10 @@ use anchor_spl::token_interface::{self, Revoke};
 /// the vault's delegation is revoked in the same instruction (the owner signs), so "revoke
 /// everything" leaves no session anything to spend. A pair that cannot or should not be
 /// revoked (no delegate, another delegate, frozen, read-only, not the owner's, not a token
-/// account) is skipped, never an error: nothing listed can block the kill switch.
-/// `AllSessionsRevoked.revoked_delegations` lists the accounts actually revoked.
+/// account as its token program reads it, such as a multisig dressed up as one) is skipped,
+/// never an error: nothing listed can block the kill switch.
+/// `AllSessionsRevoked.revoked_delegations` lists the accounts actually revoked and
+/// `skipped_delegations` the others.
 #[derive(Accounts)]
 pub struct RevokeAllSessions<'info> {
     /// The owner.
@@ -30,20 +35,22 @@ pub struct RevokeAllSessions<'info> {
 
 impl<'info> RevokeAllSessions<'info> {
     /// Whether the vault's delegation can and should be revoked on this (token account, token
-    /// program) pair: a writable, unfrozen token account of the owner, of that program, with
-    /// the vault as delegate. Anything else is skipped: no listed account may stop the nonce
-    /// bump that kills every session.
+    /// program) pair: a writable, unfrozen token account of the owner, owned by that program
+    /// and read exactly as that program reads it ([`TokenState::parse`]), with the vault as
+    /// delegate. Anything else is skipped: no listed account may stop the nonce bump that
+    /// kills every session.
     fn revocable(&self, vault: &Pubkey, account: &AccountInfo, program: &AccountInfo) -> bool {
-        let is_token_program =
-            *program.key == anchor_spl::token::ID || *program.key == anchor_spl::token_2022::ID;
-        if !is_token_program || account.owner != program.key || !account.is_writable {
+        let Some(token_program) = TokenProgram::of(program.key) else {
+            return false;
+        };
+        if account.owner != program.key || !account.is_writable {
             return false;
         }
         let Ok(data) = account.try_borrow_data() else {
             return false;
         };
-        TokenState::parse(&data).is_some_and(|t| {
-            t.owner == self.owner.key() && t.delegate.as_ref() == Some(vault) && t.state != 2
+        TokenState::parse(token_program, &data).is_some_and(|t| {
+            t.owner == self.owner.key() && t.delegate.as_ref() == Some(vault) && !t.frozen()
         })
     }
 
@@ -62,6 +69,7 @@ impl<'info> RevokeAllSessions<'info> {
         let a = ctx.accounts;
         let vault = a.wallet.vault()?;
         let mut revoked = Vec::with_capacity(pairs.len() / 2);
+        let mut skipped = Vec::with_capacity(pairs.len() / 2);
         for pair in pairs.chunks_exact(2) {
             let [account, program] = pair else {
                 return err!(SessionError::MissingDelegateAccounts);
@@ -75,6 +83,8 @@ impl<'info> RevokeAllSessions<'info> {
                     },
                 ))?;
                 revoked.push(account.key());
+            } else {
+                skipped.push(account.key());
             }
         }
 
@@ -95,6 +105,7 @@ impl<'info> RevokeAllSessions<'info> {
             nonce: wallet.nonce,
             message_counter: wallet.message_counter,
             revoked_delegations: revoked,
+            skipped_delegations: skipped,
         });
         Ok(())
     }

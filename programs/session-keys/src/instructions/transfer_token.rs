@@ -1,7 +1,11 @@
 use crate::emit;
 use crate::{
-    errors::SessionError, events::TokenTransferred, instructions::session_signed::*, policy,
-    policy::Asset, vault_cpi,
+    errors::SessionError,
+    events::TokenTransferred,
+    instructions::session_signed::*,
+    policy,
+    policy::{Asset, TokenProgram},
+    vault_cpi,
 };
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{TokenAccount, TokenInterface};
@@ -20,7 +24,8 @@ pub struct TransferToken<'info> {
     #[account(mut)]
     pub from: Box<InterfaceAccount<'info, TokenAccount>>,
     /// CHECK: must be in the session's scope; the token program checks that it is the mint of
-    /// both token accounts and that `decimals` match.
+    /// both token accounts and that `decimals` match. Read here only for a transfer hook
+    /// ([`policy::transfer_hook_program`], Token-2022's own unpack).
     pub mint: UncheckedAccount<'info>,
     /// Destination token account.
     #[account(mut)]
@@ -39,6 +44,24 @@ impl TransferToken<'_> {
             SessionError::WrongSourceAccount
         );
         policy::check_destination(&session.destinations, &self.to.key(), Some(&self.to.owner))?;
+        self.check_no_transfer_hook()
+    }
+
+    /// A Token-2022 mint whose transfer hook names a program needs that program's extra
+    /// accounts, which `transfer_token` does not pass: refused with a named error before
+    /// anything is charged, instead of Token-2022's bare `NotEnoughAccountKeys`.
+    fn check_no_transfer_hook(&self) -> Result<()> {
+        let Some(program) = TokenProgram::of(self.token_program.key) else {
+            return Ok(());
+        };
+        if self.mint.owner != self.token_program.key {
+            return Ok(()); // the token program refuses a mint it does not own
+        }
+        let data = self.mint.try_borrow_data()?;
+        require!(
+            policy::transfer_hook_program(program, &data).is_none(),
+            SessionError::TransferHookNotSupported
+        );
         Ok(())
     }
 

@@ -6,11 +6,15 @@
 //! - any change of mint, owner, delegate, close authority, freeze state or data length, or a
 //!   closed account, is refused ([`SessionError::TokenAccountTampered`]);
 //! - per mint, a call's outflow is every decrease of a watched account minus the increases of
-//!   watched accounts owned by the owner or the vault (tokens pushed into a third party's
-//!   account are not the owner's);
-//! - lamports: a call's outflow is the decrease of the vault's lamports plus those of watched
+//!   watched accounts that hold tokens for the owner ([`TokenState::holds_for`]: owned by the
+//!   owner or the vault, no delegate but the vault, no close authority but the owner or the
+//!   vault, not frozen). Tokens pushed into a third party's account, or into one a third party
+//!   can empty or the mint has frozen, are not the owner's and offset nothing;
+//! - lamports: a call's outflow is the vault's net decrease plus every decrease of the watched
 //!   token accounts owned by the owner or the vault (rent and excess lamports of the vault's
-//!   token accounts are the owner's SOL too);
+//!   token accounts are the owner's SOL too). Lamports credited to a token account never offset
+//!   anything: they are recoverable only by closing it, which a frozen balance, an unmovable
+//!   mint or a third party's close authority can prevent or steal;
 //! - the vault's delegation on an owner token account may only shrink by what the call moved
 //!   out and is charged ([`SessionError::DelegationReduced`] otherwise): a revoke, or a move
 //!   into the vault's own account, is refused.
@@ -21,23 +25,35 @@ use super::{Asset, PolicyResult};
 use crate::errors::SessionError;
 use anchor_lang::prelude::Pubkey;
 
-/// Length of an SPL token account's base layout.
-pub const TOKEN_ACCOUNT_LEN: usize = 165;
-/// Token-2022 account-type byte (at offset 165) of a token account with extensions.
-const ACCOUNT_TYPE_ACCOUNT: u8 = 2;
-/// Token-2022 extension type `ConfidentialTransferAccount`: a balance the diff cannot see.
-pub const EXTENSION_CONFIDENTIAL_TRANSFER_ACCOUNT: u16 = 5;
+use anchor_spl::{token::spl_token, token_2022::spl_token_2022};
+use solana_program_pack::Pack;
+use spl_token_2022::extension::{BaseStateWithExtensions, ExtensionType, StateWithExtensions};
 
-/// Offsets of the base token-account layout (`spl_token::state::Account::pack`).
-mod offset {
-    pub const MINT: usize = 0;
-    pub const OWNER: usize = 32;
-    pub const AMOUNT: usize = 64;
-    pub const DELEGATE: usize = 72;
-    pub const STATE: usize = 108;
-    pub const IS_NATIVE: usize = 109;
-    pub const DELEGATED_AMOUNT: usize = 121;
-    pub const CLOSE_AUTHORITY: usize = 129;
+/// Length of an SPL token account's base layout.
+pub const TOKEN_ACCOUNT_LEN: usize = spl_token::state::Account::LEN;
+
+/// The token program that owns an account. The two read the same bytes differently: SPL Token
+/// accepts exactly the 165-byte layout; Token-2022 also accepts extensions after it, but never
+/// a 355-byte account (a multisig) or one whose account-type byte says mint.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TokenProgram {
+    /// SPL Token.
+    Token,
+    /// SPL Token-2022.
+    Token2022,
+}
+
+impl TokenProgram {
+    /// The token program with this id, if it is one.
+    pub fn of(program_id: &Pubkey) -> Option<Self> {
+        if *program_id == spl_token::ID {
+            Some(Self::Token)
+        } else if *program_id == spl_token_2022::ID {
+            Some(Self::Token2022)
+        } else {
+            None
+        }
+    }
 }
 
 /// The fields of a token account that a call could abuse.
@@ -67,74 +83,60 @@ pub struct TokenState {
     pub confidential: bool,
 }
 
-/// Whether the Token-2022 extensions after the base layout (type-length-value entries from
-/// offset 166) include `extension`.
-fn has_extension(data: &[u8], extension: u16) -> bool {
-    let mut at = TOKEN_ACCOUNT_LEN.saturating_add(1);
-    while let Some(&[t0, t1, l0, l1]) = data.get(at..at.saturating_add(4)) {
-        let ty = u16::from_le_bytes([t0, t1]);
-        let len = usize::from(u16::from_le_bytes([l0, l1]));
-        if ty == extension {
-            return true;
-        }
-        if ty == 0 {
-            return false;
-        }
-        at = at.saturating_add(4).saturating_add(len);
-    }
-    false
-}
-
-fn read_pubkey(data: &[u8], at: usize) -> Option<Pubkey> {
-    let bytes: [u8; 32] = data.get(at..at.checked_add(32)?)?.try_into().ok()?;
-    Some(Pubkey::new_from_array(bytes))
-}
-
-fn read_u64(data: &[u8], at: usize) -> Option<u64> {
-    let bytes: [u8; 8] = data.get(at..at.checked_add(8)?)?.try_into().ok()?;
-    Some(u64::from_le_bytes(bytes))
-}
-
-/// A `COption<Pubkey>`: 4-byte tag (0 none, 1 some), then the key.
-fn read_option_pubkey(data: &[u8], at: usize) -> Option<Option<Pubkey>> {
-    let tag: [u8; 4] = data.get(at..at.checked_add(4)?)?.try_into().ok()?;
-    match u32::from_le_bytes(tag) {
-        0 => Some(None),
-        1 => Some(Some(read_pubkey(data, at.checked_add(4)?)?)),
-        _ => None,
-    }
-}
-
 impl TokenState {
-    /// Parses the data of an account owned by SPL Token or Token-2022; `None` if it is not an
-    /// initialized token account (a mint, a multisig, uninitialized, or garbage).
-    pub fn parse(data: &[u8]) -> Option<Self> {
-        let is_account = match data.len() {
-            TOKEN_ACCOUNT_LEN => true,
-            n if n > TOKEN_ACCOUNT_LEN => {
-                data.get(TOKEN_ACCOUNT_LEN) == Some(&ACCOUNT_TYPE_ACCOUNT)
+    /// Reads `data` exactly as `program` does: SPL Token's `Account::unpack` (exactly 165
+    /// bytes, initialized, valid tags) or Token-2022's `StateWithExtensions::<Account>::unpack`
+    /// (165 bytes or more but never 355, initialized, account-type byte "account" and zero
+    /// padding). `None` for anything the token program itself would refuse as a token account:
+    /// a mint, a multisig, uninitialized or malformed data. The two parsers are the token
+    /// programs' own (from their interface crates), not a copy of their layout.
+    pub fn parse(program: TokenProgram, data: &[u8]) -> Option<Self> {
+        match program {
+            TokenProgram::Token => {
+                let a = spl_token::state::Account::unpack(data).ok()?;
+                Some(Self {
+                    mint: a.mint,
+                    owner: a.owner,
+                    amount: a.amount,
+                    delegate: a.delegate.into(),
+                    state: a.state as u8,
+                    delegated_amount: a.delegated_amount,
+                    close_authority: a.close_authority.into(),
+                    data_len: data.len(),
+                    is_native: a.is_native.is_some(),
+                    confidential: false,
+                })
             }
-            _ => false,
-        };
-        if !is_account {
-            return None;
+            TokenProgram::Token2022 => {
+                let s = StateWithExtensions::<spl_token_2022::state::Account>::unpack(data).ok()?;
+                // Extension types are listed only when there are any (the list is a heap
+                // allocation, which a bump heap never gets back). Extension data Token-2022
+                // cannot walk is treated as hiding a confidential balance: refused, never
+                // trusted.
+                let confidential = !s.get_tlv_data().is_empty()
+                    && s.get_extension_types().map_or(true, |types| {
+                        types.contains(&ExtensionType::ConfidentialTransferAccount)
+                    });
+                let a = s.base;
+                Some(Self {
+                    mint: a.mint,
+                    owner: a.owner,
+                    amount: a.amount,
+                    delegate: a.delegate.into(),
+                    state: a.state as u8,
+                    delegated_amount: a.delegated_amount,
+                    close_authority: a.close_authority.into(),
+                    data_len: data.len(),
+                    is_native: a.is_native.is_some(),
+                    confidential,
+                })
+            }
         }
-        let state = *data.get(offset::STATE)?;
-        if state == 0 {
-            return None;
-        }
-        Some(Self {
-            mint: read_pubkey(data, offset::MINT)?,
-            owner: read_pubkey(data, offset::OWNER)?,
-            amount: read_u64(data, offset::AMOUNT)?,
-            delegate: read_option_pubkey(data, offset::DELEGATE)?,
-            state,
-            delegated_amount: read_u64(data, offset::DELEGATED_AMOUNT)?,
-            close_authority: read_option_pubkey(data, offset::CLOSE_AUTHORITY)?,
-            data_len: data.len(),
-            is_native: data.get(offset::IS_NATIVE) == Some(&1),
-            confidential: has_extension(data, EXTENSION_CONFIDENTIAL_TRANSFER_ACCOUNT),
-        })
+    }
+
+    /// Whether the account is frozen (the token program refuses to move or revoke on it).
+    pub fn frozen(&self) -> bool {
+        self.state == spl_token::state::AccountState::Frozen as u8
     }
 
     /// Whether the vault has any authority over this account.
@@ -147,6 +149,17 @@ impl TokenState {
     /// Whether the owner or the vault owns this account (its balance and lamports are theirs).
     pub fn ours(&self, owner: &Pubkey, vault: &Pubkey) -> bool {
         self.owner == *owner || self.owner == *vault
+    }
+
+    /// Whether tokens credited to this account stay the owner's: it is ours, no one but the
+    /// vault is its delegate, no one but the owner or the vault may close it, and it is not
+    /// frozen. Only such increases offset a call's outflow.
+    pub fn holds_for(&self, owner: &Pubkey, vault: &Pubkey) -> bool {
+        let delegate_ok = self.delegate.is_none_or(|d| d == *vault);
+        let close_ok = self
+            .close_authority
+            .is_none_or(|c| c == *owner || c == *vault);
+        self.ours(owner, vault) && delegate_ok && close_ok && !self.frozen()
     }
 
     /// Whether `after` keeps every authority of `self`. The delegated amount may only go
@@ -212,7 +225,12 @@ impl CallEffects {
         self.mints.clear();
     }
 
-    /// Lamports of the vault or of one of our watched token accounts, before and after.
+    /// Lamports that left one of our watched token accounts (an increase counts as nothing).
+    pub fn token_lamports(&mut self, before: u64, after: u64) {
+        self.lamports(before, after.min(before));
+    }
+
+    /// Lamports of the vault, before and after (net: the vault is the owner's alone).
     pub fn lamports(&mut self, before: u64, after: u64) {
         // Two u64 values always fit their difference in an i128, and at most a few hundred
         // of them are summed.
@@ -237,7 +255,7 @@ impl CallEffects {
             return Err(SessionError::TokenAccountTampered);
         }
         let delta = i128::from(before.amount).saturating_sub(i128::from(after.amount));
-        let counted = if delta > 0 || before.ours(owner, vault) {
+        let counted = if delta > 0 || before.holds_for(owner, vault) {
             delta
         } else {
             0
@@ -340,9 +358,11 @@ impl BatchTotals {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use anchor_spl::token_2022::spl_token_2022::state::{Account, AccountState};
+    use anchor_spl::token_2022::spl_token_2022::{
+        extension::AccountType,
+        state::{Account, AccountState},
+    };
     use solana_program_option::COption;
-    use solana_program_pack::Pack;
 
     fn account(owner: Pubkey, amount: u64) -> TokenState {
         TokenState {
@@ -401,53 +421,80 @@ mod tests {
         e.outflows().collect()
     }
 
+    const STATE_AT: usize = 108;
+    const DELEGATE_AT: usize = 72;
+
     #[test]
-    fn parses_what_spl_token_2022_packs() {
+    fn parses_what_the_token_programs_pack() {
         let vault = Pubkey::new_unique();
         let mut t = account(vault, 5);
         t.delegate = Some(Pubkey::new_unique());
         t.delegated_amount = 3;
         t.close_authority = Some(vault);
-        assert_eq!(TokenState::parse(&packed(&t)), Some(t));
-        let mut frozen = account(Pubkey::new_unique(), u64::MAX);
-        frozen.state = 2;
-        assert_eq!(TokenState::parse(&packed(&frozen)), Some(frozen));
-        let mut wrapped = t;
-        wrapped.is_native = true;
-        assert_eq!(TokenState::parse(&packed(&wrapped)), Some(wrapped));
+        for program in [TokenProgram::Token, TokenProgram::Token2022] {
+            assert_eq!(TokenState::parse(program, &packed(&t)), Some(t));
+            let mut frozen = account(Pubkey::new_unique(), u64::MAX);
+            frozen.state = 2;
+            assert!(frozen.frozen());
+            assert_eq!(TokenState::parse(program, &packed(&frozen)), Some(frozen));
+            let mut wrapped = t;
+            wrapped.is_native = true;
+            assert_eq!(TokenState::parse(program, &packed(&wrapped)), Some(wrapped));
+            assert_eq!(TokenState::parse(program, &[0; 82]), None);
+            let mut uninit = packed(&t);
+            uninit[STATE_AT] = 0;
+            assert_eq!(TokenState::parse(program, &uninit), None);
+            let mut bad_tag = packed(&t);
+            bad_tag[DELEGATE_AT] = 7;
+            assert_eq!(TokenState::parse(program, &bad_tag), None);
+        }
         // Extensions: ImmutableOwner (7, empty) then ConfidentialTransferAccount (5).
+        let account_type = AccountType::Account as u8;
         let mut ext = packed(&t);
-        ext.extend_from_slice(&[ACCOUNT_TYPE_ACCOUNT, 7, 0, 0, 0, 5, 0, 2, 0, 9, 9]);
+        ext.extend_from_slice(&[account_type, 7, 0, 0, 0, 5, 0, 2, 0, 9, 9]);
+        let with_ext = TokenState {
+            data_len: ext.len(),
+            confidential: true,
+            ..t
+        };
         assert_eq!(
-            TokenState::parse(&ext),
-            Some(TokenState {
-                data_len: ext.len(),
-                confidential: true,
-                ..t
-            })
+            TokenState::parse(TokenProgram::Token2022, &ext),
+            Some(with_ext)
         );
-        assert_eq!(
-            EXTENSION_CONFIDENTIAL_TRANSFER_ACCOUNT,
-            anchor_spl::token_2022::spl_token_2022::extension::ExtensionType::ConfidentialTransferAccount
-                as u16
-        );
+        // SPL Token reads exactly 165 bytes: the same data is not its account.
+        assert_eq!(TokenState::parse(TokenProgram::Token, &ext), None);
         let mut ext = packed(&t);
-        ext.extend_from_slice(&[ACCOUNT_TYPE_ACCOUNT, 0, 0]);
+        ext.extend_from_slice(&[account_type, 0, 0]);
         assert_eq!(
-            TokenState::parse(&ext),
+            TokenState::parse(TokenProgram::Token2022, &ext),
             Some(TokenState { data_len: 168, ..t })
         );
-        ext[TOKEN_ACCOUNT_LEN] = 1; // a Token-2022 mint with extensions
-        assert_eq!(TokenState::parse(&ext), None);
-        assert_eq!(TokenState::parse(&[0; 82]), None);
-        let mut uninit = packed(&t);
-        uninit[offset::STATE] = 0;
-        assert_eq!(TokenState::parse(&uninit), None);
-        let mut bad_tag = packed(&t);
-        bad_tag[offset::DELEGATE] = 7;
-        assert_eq!(TokenState::parse(&bad_tag), None);
+        ext[TOKEN_ACCOUNT_LEN] = AccountType::Mint as u8; // a Token-2022 mint with extensions
+        assert_eq!(TokenState::parse(TokenProgram::Token2022, &ext), None);
         assert!(t.controlled_by(&vault));
         assert!(!account(Pubkey::new_unique(), 1).controlled_by(&vault));
+    }
+
+    /// The crafted account of security round 3: a 355-byte multisig whose signer slots read,
+    /// at the token-account offsets, as an initialized account delegated to the vault, with
+    /// byte 165 = 2 ("account"). The old hand parser took it for a token account; both token
+    /// programs refuse it, and so does the program now.
+    #[test]
+    fn a_multisig_dressed_as_a_token_account_is_not_one() {
+        let (owner, vault) = (Pubkey::new_unique(), Pubkey::new_unique());
+        let mut fake = account(owner, 1_000);
+        fake.delegate = Some(vault);
+        fake.delegated_amount = 1_000;
+        let mut data = packed(&fake);
+        data.resize(355, 0);
+        data[TOKEN_ACCOUNT_LEN] = AccountType::Account as u8;
+        for program in [TokenProgram::Token, TokenProgram::Token2022] {
+            assert_eq!(TokenState::parse(program, &data), None);
+        }
+        assert!(
+            StateWithExtensions::<spl_token_2022::state::Account>::unpack(&data).is_err(),
+            "Token-2022 itself refuses it"
+        );
     }
 
     #[test]
@@ -501,14 +548,69 @@ mod tests {
     }
 
     #[test]
-    fn lamports_are_net_over_the_vault_and_our_token_accounts() {
+    fn lamports_are_net_over_the_vault_and_count_only_decreases_of_token_accounts() {
         let mut e = CallEffects::with_capacity(0);
-        e.lamports(100, 40); // vault
-        e.lamports(10, 30); // our token account gained 20
-        assert_eq!(e.lamports_out(), Ok(40));
+        e.lamports(100, 40); // vault lost 60
+        e.token_lamports(10, 30); // a token account gained 20: offsets nothing
+        assert_eq!(e.lamports_out(), Ok(60));
+        e.token_lamports(30, 25); // another lost 5
+        assert_eq!(e.lamports_out(), Ok(65));
         e.clear();
-        e.lamports(5, 9);
+        e.lamports(5, 9); // the vault gained
         assert_eq!(e.lamports_out(), Ok(0));
+        e.lamports(9, 5); // and gave it back within the call
+        assert_eq!(e.lamports_out(), Ok(0));
+    }
+
+    /// Security round 3, found by a hostile review: tokens credited to an account the vault
+    /// owns but a thief can empty (delegate, close authority) or the mint has frozen were
+    /// netted against the vault's loss.
+    #[test]
+    fn increases_offset_only_accounts_that_hold_tokens_for_the_owner() {
+        let (owner, vault, thief) = (
+            Pubkey::new_unique(),
+            Pubkey::new_unique(),
+            Pubkey::new_unique(),
+        );
+        let mut delegated_to_thief = account(vault, 0);
+        delegated_to_thief.delegate = Some(thief);
+        delegated_to_thief.delegated_amount = u64::MAX;
+        let mut closable_by_thief = account(vault, 0);
+        closable_by_thief.close_authority = Some(thief);
+        let mut frozen = account(vault, 0);
+        frozen.state = 2;
+        for trap in [delegated_to_thief, closable_by_thief, frozen] {
+            assert!(!trap.holds_for(&owner, &vault));
+            let mut filled = trap;
+            filled.amount = 50;
+            let out = effects(
+                &[
+                    (account(vault, 50), Some(account(vault, 0))),
+                    (trap, Some(filled)),
+                ],
+                &owner,
+                &vault,
+            )
+            .unwrap();
+            assert_eq!(out[0].amount, 50, "{trap:?}");
+        }
+        let mut safe = account(owner, 0);
+        safe.delegate = Some(vault);
+        safe.close_authority = Some(owner);
+        assert!(safe.holds_for(&owner, &vault));
+        assert!(account(vault, 0).holds_for(&owner, &vault));
+        let mut filled = safe;
+        filled.amount = 50;
+        let out = effects(
+            &[
+                (account(vault, 50), Some(account(vault, 0))),
+                (safe, Some(filled)),
+            ],
+            &owner,
+            &vault,
+        )
+        .unwrap();
+        assert!(out.is_empty(), "moved within the owner's accounts");
     }
 
     #[test]
@@ -593,5 +695,213 @@ mod tests {
         t.add(Asset::Sol, 1).unwrap();
         assert_eq!(t.totals, vec![(mint, 7), (Asset::Sol, 1)]);
         assert_eq!(t.add(mint, u64::MAX), Err(SessionError::MathOverflow));
+    }
+
+    /// Security round 3: the program's view of a token account must be the token programs'
+    /// view, byte for byte. Arbitrary bytes of every interesting shape (165; 166 to 170; 355,
+    /// a multisig's length; 165 + account type + TLV entries; anything up to 400), with state
+    /// bytes, option tags, account-type bytes and padding chosen among the valid and the
+    /// invalid, go to `TokenState::parse` and to each token program's own reader:
+    /// - SPL Token: `Account::unpack` (what the program and `Pack` use);
+    /// - Token-2022: `StateWithExtensions::<Account>::unpack`, the processor's zero-copy
+    ///   `PodStateWithExtensions::<PodAccount>::unpack`, and the RPC filter
+    ///   `GenericTokenAccount::valid_account_data`.
+    mod agrees_with_the_token_programs {
+        use super::*;
+        use anchor_lang::AccountDeserialize;
+        use anchor_spl::{
+            token_2022::spl_token_2022::{
+                extension::PodStateWithExtensions, generic_token_account::GenericTokenAccount,
+                pod::PodAccount,
+            },
+            token_interface::TokenAccount,
+        };
+        use proptest::prelude::*;
+
+        fn tag() -> impl Strategy<Value = [u8; 4]> {
+            prop_oneof![Just([0, 0, 0, 0]), Just([1, 0, 0, 0]), any::<[u8; 4]>(),]
+        }
+
+        fn small_byte(valid: u8) -> impl Strategy<Value = u8> {
+            prop_oneof![0..=valid, any::<u8>()]
+        }
+
+        /// 165 bytes whose state byte and option tags are mostly in range.
+        fn base() -> impl Strategy<Value = Vec<u8>> {
+            (
+                prop::collection::vec(any::<u8>(), TOKEN_ACCOUNT_LEN),
+                small_byte(2),
+                tag(),
+                tag(),
+                tag(),
+            )
+                .prop_map(|(mut d, state, delegate, native, close)| {
+                    d[STATE_AT] = state;
+                    d[DELEGATE_AT..DELEGATE_AT + 4].copy_from_slice(&delegate);
+                    d[109..113].copy_from_slice(&native);
+                    d[129..133].copy_from_slice(&close);
+                    d
+                })
+        }
+
+        /// What follows the base: nothing, 1 to 5 bytes, up to a multisig's 355 bytes, an
+        /// account-type byte and TLV entries, or anything.
+        fn rest() -> impl Strategy<Value = Vec<u8>> {
+            let entry = (prop_oneof![0u16..=30, any::<u16>()], 0u16..=12)
+                .prop_flat_map(|(ty, len)| {
+                    (
+                        Just(ty),
+                        prop_oneof![Just(len), any::<u16>()],
+                        prop::collection::vec(any::<u8>(), usize::from(len)),
+                    )
+                })
+                .prop_map(|(ty, len, value)| {
+                    let mut e = ty.to_le_bytes().to_vec();
+                    e.extend_from_slice(&len.to_le_bytes());
+                    e.extend_from_slice(&value);
+                    e
+                });
+            prop_oneof![
+                Just(vec![]),
+                prop::collection::vec(any::<u8>(), 1..=5),
+                (small_byte(3), prop::collection::vec(any::<u8>(), 355 - 166)).prop_map(
+                    |(ty, mut tail)| {
+                        tail.insert(0, ty);
+                        tail
+                    }
+                ),
+                (small_byte(3), prop::collection::vec(entry, 0..4), 0usize..3).prop_map(
+                    |(ty, entries, slack)| {
+                        let mut r = vec![ty];
+                        r.extend(entries.concat());
+                        r.resize(r.len() + slack, 0);
+                        r
+                    }
+                ),
+                prop::collection::vec(any::<u8>(), 0..235),
+            ]
+        }
+
+        fn same_fields(t: &TokenState, a: &spl_token_2022::state::Account, len: usize) -> bool {
+            t.mint == a.mint
+                && t.owner == a.owner
+                && t.amount == a.amount
+                && t.delegate == Option::from(a.delegate)
+                && t.state == a.state as u8
+                && t.delegated_amount == a.delegated_amount
+                && t.close_authority == Option::from(a.close_authority)
+                && t.is_native == a.is_native.is_some()
+                && t.data_len == len
+        }
+
+        fn check(data: &[u8]) -> Result<(), TestCaseError> {
+            // SPL Token.
+            let ours = TokenState::parse(TokenProgram::Token, data);
+            match spl_token::state::Account::unpack(data) {
+                Ok(a) => {
+                    let t =
+                        ours.ok_or_else(|| TestCaseError::fail("SPL Token reads an account"))?;
+                    prop_assert_eq!(t.data_len, TOKEN_ACCOUNT_LEN);
+                    prop_assert_eq!((t.mint, t.owner, t.amount), (a.mint, a.owner, a.amount));
+                    prop_assert_eq!(t.delegate, Option::from(a.delegate));
+                    prop_assert_eq!(t.close_authority, Option::from(a.close_authority));
+                    prop_assert_eq!(t.delegated_amount, a.delegated_amount);
+                    prop_assert_eq!(t.state, a.state as u8);
+                    prop_assert_eq!(t.is_native, a.is_native.is_some());
+                    prop_assert!(!t.confidential);
+                }
+                Err(_) => prop_assert_eq!(ours, None),
+            }
+            // Token-2022.
+            let ours = TokenState::parse(TokenProgram::Token2022, data);
+            let theirs = StateWithExtensions::<spl_token_2022::state::Account>::unpack(data);
+            match &theirs {
+                Ok(s) => {
+                    let t =
+                        ours.ok_or_else(|| TestCaseError::fail("Token-2022 reads an account"))?;
+                    prop_assert!(same_fields(&t, &s.base, data.len()));
+                    let confidential = match s.get_extension_types() {
+                        Ok(types) => types.contains(&ExtensionType::ConfidentialTransferAccount),
+                        Err(_) => true,
+                    };
+                    prop_assert_eq!(t.confidential, confidential);
+                }
+                Err(_) => prop_assert_eq!(ours, None),
+            }
+            // The processor's own zero-copy reader accepts everything we accept, and refuses
+            // nothing we accept; it only also takes option tags and state bytes that no token
+            // program ever writes (its readers of those fields fail later).
+            let pod = PodStateWithExtensions::<PodAccount>::unpack(data);
+            if ours.is_some() {
+                prop_assert!(pod.is_ok());
+                prop_assert!(spl_token_2022::state::Account::valid_account_data(data));
+            }
+            if pod.is_ok() && ours.is_none() {
+                let base = &data[..TOKEN_ACCOUNT_LEN];
+                prop_assert!(spl_token_2022::state::Account::unpack(base).is_err());
+            }
+            // Anchor's `InterfaceAccount<TokenAccount>` (transfer_token, withdraw_token,
+            // close_vault_token_account, create_session) reads both owners' accounts with
+            // Token-2022's reader. SPL Token initializes data only at 82 (mint), 165 (account)
+            // and 355 (multisig) bytes, and leaves any other length zeroed: on all of those,
+            // Anchor's reader agrees with SPL Token's.
+            let anchor = TokenAccount::try_deserialize_unchecked(&mut &data[..]).is_ok();
+            if matches!(data.len(), 82 | TOKEN_ACCOUNT_LEN | 355) || data.iter().all(|b| *b == 0) {
+                prop_assert_eq!(anchor, spl_token::state::Account::unpack(data).is_ok());
+            }
+            Ok(())
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(4_000))]
+            #[test]
+            fn on_every_shape_of_bytes(base in base(), rest in rest()) {
+                let mut data = base;
+                data.extend_from_slice(&rest);
+                check(&data)?;
+                // Every prefix length the shapes above can miss.
+                check(&data[..data.len().min(TOKEN_ACCOUNT_LEN - 1)])?;
+            }
+
+            #[test]
+            fn on_real_accounts_with_any_extension_bytes(
+                owner in any::<[u8; 32]>(),
+                amount in any::<u64>(),
+                delegated in any::<bool>(),
+                tlv in prop::collection::vec(any::<u8>(), 0..40),
+            ) {
+                let mut t = account(Pubkey::new_from_array(owner), amount);
+                if delegated {
+                    t.delegate = Some(Pubkey::new_unique());
+                    t.delegated_amount = amount / 2;
+                }
+                let mut data = packed(&t);
+                check(&data)?;
+                data.push(AccountType::Account as u8);
+                data.extend_from_slice(&tlv);
+                check(&data)?;
+            }
+        }
+
+        /// The lengths the issue names, each with an account-type byte of "account".
+        #[test]
+        fn at_the_named_lengths() {
+            let t = account(Pubkey::new_unique(), 7);
+            for len in [165usize, 166, 167, 168, 169, 170, 355] {
+                let mut data = packed(&t);
+                data.resize(len, 0);
+                if len > TOKEN_ACCOUNT_LEN {
+                    data[TOKEN_ACCOUNT_LEN] = AccountType::Account as u8;
+                }
+                check(&data).unwrap();
+                check(&vec![0; len]).unwrap();
+                let ours = TokenState::parse(TokenProgram::Token2022, &data);
+                assert_eq!(ours.is_some(), len != 355, "length {len}");
+                assert_eq!(
+                    TokenState::parse(TokenProgram::Token, &data).is_some(),
+                    len == 165
+                );
+            }
+        }
     }
 }

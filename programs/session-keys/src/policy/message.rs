@@ -574,6 +574,35 @@ mod tests {
         assert_eq!(&m[85..], body.as_bytes());
     }
 
+    /// Issue 16 item 7 (docs/message-grant.md, "Why the `Offchain` envelope declares format
+    /// 1"): the text is ASCII, but every grant text has line breaks (its fixed lines alone give
+    /// six), and under header version 0 format 0 ("restricted ASCII") is 0x20..=0x7e only: the
+    /// spec, `solana-offchain-message`'s `is_printable_ascii`, kit's `isTextRestrictedAscii`.
+    #[test]
+    fn the_offchain_envelope_declares_utf8_because_the_ascii_text_has_newlines() {
+        const VERSION_AT: usize = 0x10;
+        const FORMAT_AT: usize = 0x31; // signing domain (16), version (1), application domain (32)
+        let restricted_ascii = |t: &[u8]| t.iter().all(|b| (0x20..=0x7e).contains(b));
+        let ids = [
+            crate::ID,
+            Pubkey::new_from_array([1; 32]),
+            Pubkey::new_from_array([2; 32]),
+        ];
+        let mut smallest = args();
+        (smallest.max_uses, smallest.sol, smallest.label) = (None, None, String::new());
+        smallest.mints.clear();
+        for mut a in [args(), smallest] {
+            a.envelope = MessageEnvelope::Offchain;
+            let m = signed_message(&a, &cx(&ids)).unwrap();
+            let body = &m[85..];
+            assert_eq!((m[VERSION_AT], m[FORMAT_AT]), (0, 1));
+            assert_eq!(OFFCHAIN_FORMAT_UTF8, 1);
+            assert!(body.iter().all(|&b| b == b'\n' || restricted_ascii(&[b])));
+            assert!(body.iter().filter(|&&b| b == b'\n').count() >= 6);
+            assert!(!restricted_ascii(body), "format 0 would be invalid");
+        }
+    }
+
     #[test]
     fn text_fields() {
         let mut a = args();

@@ -10,6 +10,7 @@ pub mod effects;
 pub mod expiry;
 pub mod grant;
 pub mod message;
+pub mod mints;
 pub mod uses;
 
 #[cfg(test)]
@@ -22,6 +23,7 @@ pub use effects::*;
 pub use expiry::*;
 pub use grant::*;
 pub use message::{MessageContext, MessageEnvelope, MessageGrantArgs};
+pub use mints::*;
 pub use uses::*;
 
 /// Result of a policy check: a [`crate::errors::SessionError`] names the broken rule.

@@ -6,6 +6,13 @@ use crate::{
 };
 use anchor_lang::prelude::*;
 
+/// The message counter `revoke_all_sessions` draws keeps this many bits: every value is an
+/// exact JavaScript number (at most `Number.MAX_SAFE_INTEGER`), so a wallet or SDK reads,
+/// shows and signs it without rounding.
+pub const MESSAGE_COUNTER_BITS: u32 = 53;
+/// `2^MESSAGE_COUNTER_BITS - 1`.
+const MESSAGE_COUNTER_MASK: u64 = (1 << MESSAGE_COUNTER_BITS) - 1;
+
 /// Per-owner account, PDA `["wallet", owner]`, created by the owner's first session
 /// (`create_session` or `create_session_from_message`) and never closed, so its counters
 /// survive every session.
@@ -81,8 +88,9 @@ impl Wallet {
         Ok(())
     }
 
-    /// The message counter after `revoke_all_sessions`: the first 8 bytes of
-    /// SHA-256(domain tag, owner, old counter, slot, unix time). Numbers are otherwise
+    /// The message counter after `revoke_all_sessions`: the low 53 bits of the first 8 bytes
+    /// (little-endian) of SHA-256(domain tag, owner, old counter, slot, unix time), so the
+    /// number is exact as a JavaScript number and a wallet can show and sign it as is. Numbers are otherwise
     /// sequential, so a plain `+ 1` would let a message signed in advance with the next number
     /// (say, phished) survive the revocation, and even become valid through it; a value that
     /// depends on the slot of the revocation cannot be signed in advance. Never the old value.
@@ -102,9 +110,10 @@ impl Wallet {
         .to_bytes();
         let next = hash
             .first_chunk::<8>()
-            .map_or(0, |b| u64::from_le_bytes(*b));
+            .map_or(0, |b| u64::from_le_bytes(*b))
+            & MESSAGE_COUNTER_MASK;
         if next == counter {
-            counter.wrapping_add(1)
+            counter.wrapping_add(1) & MESSAGE_COUNTER_MASK
         } else {
             next
         }
@@ -163,6 +172,33 @@ mod tests {
             Wallet::message_counter_after_revoke(&owner, 5, 100, 1_800_000_000),
             base,
             "deterministic"
+        );
+    }
+
+    #[test]
+    fn the_counter_after_revoke_keeps_53_bits() {
+        const MAX_SAFE_INTEGER: u64 = 9_007_199_254_740_991; // 2^53 - 1, JavaScript's
+        assert_eq!(MESSAGE_COUNTER_MASK, MAX_SAFE_INTEGER);
+        let owner = Pubkey::new_from_array([7; 32]);
+        let mut high_bits_seen = false;
+        for slot in 0..2_000u64 {
+            let raw = solana_sha256_hasher::hashv(&[
+                b"session-keys:revoke-all",
+                owner.as_ref(),
+                &0u64.to_le_bytes(),
+                &slot.to_le_bytes(),
+                &0i64.to_le_bytes(),
+            ])
+            .to_bytes();
+            let full = u64::from_le_bytes(raw[..8].try_into().unwrap());
+            high_bits_seen |= full > MAX_SAFE_INTEGER;
+            let counter = Wallet::message_counter_after_revoke(&owner, 0, slot, 0);
+            assert!(counter <= MAX_SAFE_INTEGER, "slot {slot}: {counter}");
+            assert_eq!(counter, full & MAX_SAFE_INTEGER);
+        }
+        assert!(
+            high_bits_seen,
+            "the hash does set the bits that are dropped"
         );
     }
 }

@@ -156,6 +156,8 @@ export const SESSION_KEYS_ERROR__SPONSOR_IS_SESSION_KEY = 0x17b4; // 6068
 export const SESSION_KEYS_ERROR__INVALID_DOMAIN = 0x17b5; // 6069
 /** LabelNotPrintable: A label in a signed message must be printable ASCII (no line breaks) */
 export const SESSION_KEYS_ERROR__LABEL_NOT_PRINTABLE = 0x17b6; // 6070
+/** TransferHookNotSupported: This Token-2022 mint has a transfer hook, and transfer_token cannot pass the hook's extra accounts: this mint cannot be moved with transfer_token */
+export const SESSION_KEYS_ERROR__TRANSFER_HOOK_NOT_SUPPORTED = 0x17b7; // 6071
 
 export type SessionKeysError =
   | typeof SESSION_KEYS_ERROR__ACCOUNT_RULE_VIOLATED
@@ -218,6 +220,7 @@ export type SessionKeysError =
   | typeof SESSION_KEYS_ERROR__TOO_MANY_RULES
   | typeof SESSION_KEYS_ERROR__TOO_MANY_TOKEN_ACCOUNTS
   | typeof SESSION_KEYS_ERROR__TOO_MANY_WATCHED_ACCOUNTS
+  | typeof SESSION_KEYS_ERROR__TRANSFER_HOOK_NOT_SUPPORTED
   | typeof SESSION_KEYS_ERROR__UNAUTHORIZED_REVOKER
   | typeof SESSION_KEYS_ERROR__USES_EXHAUSTED
   | typeof SESSION_KEYS_ERROR__VAULT_MODIFIED
@@ -293,6 +296,7 @@ if (process.env["NODE_ENV"] !== "production") {
     [SESSION_KEYS_ERROR__TOO_MANY_RULES]: `Too many rules: at most 8 instructions per program, 4 argument and 4 account rules per instruction`,
     [SESSION_KEYS_ERROR__TOO_MANY_TOKEN_ACCOUNTS]: `Too many token accounts in one revoke_all_sessions: at most 16; send the rest in another`,
     [SESSION_KEYS_ERROR__TOO_MANY_WATCHED_ACCOUNTS]: `Too many vault-controlled token accounts in one execute: at most 16`,
+    [SESSION_KEYS_ERROR__TRANSFER_HOOK_NOT_SUPPORTED]: `This Token-2022 mint has a transfer hook, and transfer_token cannot pass the hook's extra accounts: this mint cannot be moved with transfer_token`,
     [SESSION_KEYS_ERROR__UNAUTHORIZED_REVOKER]: `Only the session's owner or its session key can revoke it`,
     [SESSION_KEYS_ERROR__USES_EXHAUSTED]: `The session has used all its allowed uses: ask the owner to create a new session`,
     [SESSION_KEYS_ERROR__VAULT_MODIFIED]: `The call reassigned, allocated or otherwise modified the vault beyond spending lamports`,

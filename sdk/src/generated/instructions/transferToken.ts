@@ -155,7 +155,10 @@ export type TransferTokenInput<
   vault: Address<TAccountVault>;
   /** Source token account (owner's with the vault as delegate, or the vault's own). */
   from: Address<TAccountFrom>;
-  /** both token accounts and that `decimals` match. */
+  /**
+   * both token accounts and that `decimals` match. Read here only for a transfer hook
+   * ([`policy::transfer_hook_program`], Token-2022's own unpack).
+   */
   mint: Address<TAccountMint>;
   /** Destination token account. */
   to: Address<TAccountTo>;
@@ -271,7 +274,10 @@ export type ParsedTransferTokenInstruction<
     vault: TAccountMetas[3];
     /** Source token account (owner's with the vault as delegate, or the vault's own). */
     from: TAccountMetas[4];
-    /** both token accounts and that `decimals` match. */
+    /**
+     * both token accounts and that `decimals` match. Read here only for a transfer hook
+     * ([`policy::transfer_hook_program`], Token-2022's own unpack).
+     */
     mint: TAccountMetas[5];
     /** Destination token account. */
     to: TAccountMetas[6];

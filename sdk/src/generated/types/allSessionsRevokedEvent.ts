@@ -37,6 +37,13 @@ export type AllSessionsRevokedEvent = {
   messageCounter: bigint;
   /** Owner token accounts on which the vault's delegation was revoked. */
   revokedDelegations: Array<Address>;
+  /**
+   * Accounts listed in the instruction that were left alone, in the order given: not a
+   * token account as its token program reads it (a multisig, a mint, garbage), not the
+   * owner's, not delegated to the vault, frozen, read-only, or paired with another program.
+   * A client reports these as "not revoked", never as revoked.
+   */
+  skippedDelegations: Array<Address>;
 };
 
 export type AllSessionsRevokedEventArgs = {
@@ -48,6 +55,13 @@ export type AllSessionsRevokedEventArgs = {
   messageCounter: number | bigint;
   /** Owner token accounts on which the vault's delegation was revoked. */
   revokedDelegations: Array<Address>;
+  /**
+   * Accounts listed in the instruction that were left alone, in the order given: not a
+   * token account as its token program reads it (a multisig, a mint, garbage), not the
+   * owner's, not delegated to the vault, frozen, read-only, or paired with another program.
+   * A client reports these as "not revoked", never as revoked.
+   */
+  skippedDelegations: Array<Address>;
 };
 
 export function getAllSessionsRevokedEventEncoder(): Encoder<AllSessionsRevokedEventArgs> {
@@ -57,6 +71,7 @@ export function getAllSessionsRevokedEventEncoder(): Encoder<AllSessionsRevokedE
       ["nonce", getU64Encoder()],
       ["messageCounter", getU64Encoder()],
       ["revokedDelegations", getArrayEncoder(getAddressEncoder())],
+      ["skippedDelegations", getArrayEncoder(getAddressEncoder())],
     ]),
     [
       getConstantEncoder(
@@ -75,6 +90,7 @@ export function getAllSessionsRevokedEventDecoder(): Decoder<AllSessionsRevokedE
       ["nonce", getU64Decoder()],
       ["messageCounter", getU64Decoder()],
       ["revokedDelegations", getArrayDecoder(getAddressDecoder())],
+      ["skippedDelegations", getArrayDecoder(getAddressDecoder())],
     ]),
     [
       getConstantDecoder(
