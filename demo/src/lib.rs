@@ -6,7 +6,7 @@
 use anchor_lang::AccountDeserialize;
 use session_keys::errors::SessionError;
 use session_keys::instructions::{MessageEnvelope, MessageGrantArgs};
-use session_keys_tests::{
+use session_keys_harness::{
     client::{
         decode, ix, message, pda,
         scope::{caps, program, CapsExt, Scope},

@@ -9,7 +9,7 @@ async fn demo_story_runs_as_narrated() {
 #[test]
 fn readme_shows_the_gasless_message_byte_for_byte() {
     use session_keys::instructions::MessageEnvelope;
-    use session_keys_tests::client::message::{grant_message, grant_text, LOCALNET};
+    use session_keys_harness::client::message::{grant_message, grant_text, LOCALNET};
     use solana_sdk::signer::Signer;
     let readme = include_str!("../../README.md");
     let (bob, key) = demo::gasless_keys();

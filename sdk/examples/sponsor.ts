@@ -14,7 +14,7 @@
  *   to make), signs as fee payer, sends and confirms. It answers `200 { signature }`, or a non-2xx
  *   `{ error, programError? }` with the reason.
  *
- * Who builds the transaction: the player (see src/sponsor.ts): one round trip, no pending
+ * Who builds the transaction: the player (see src/sponsor/index.ts): one round trip, no pending
  * state here, and the service signs only bytes equal to its own rebuild.
  *
  * Run it (after `npm run build`):

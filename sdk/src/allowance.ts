@@ -5,15 +5,17 @@
  * starts; a clock going backwards never reopens an older window.
  */
 import type { Allowance } from "./generated";
+import {
+  SESSION_KEYS_ERROR__LIFETIME_CAP_EXCEEDED,
+  SESSION_KEYS_ERROR__PER_INSTRUCTION_CAP_EXCEEDED,
+  SESSION_KEYS_ERROR__WINDOW_CAP_EXCEEDED,
+  SESSION_KEYS_ERROR__ZERO_AMOUNT,
+  type SessionKeysError,
+} from "./generated/errors";
 import { programErrorFromCode, type ProgramError } from "./errors";
 import { NO_PER_INSTRUCTION_CAP } from "./generated/idl";
 
-/** Error codes of the caps (stable: the program's codes are append-only). */
-const ZERO_AMOUNT = 6026;
-const PER_INSTRUCTION_CAP_EXCEEDED = 6015;
-const WINDOW_CAP_EXCEEDED = 6016;
-const LIFETIME_CAP_EXCEEDED = 6017;
-const fail = (code: number): Charge => ({ ok: false, error: programErrorFromCode(code)! });
+const fail = (code: SessionKeysError): Charge => ({ ok: false, error: programErrorFromCode(code)! });
 
 const U64_MAX = (1n << 64n) - 1n;
 const I64_MIN = -(1n << 63n);
@@ -61,8 +63,8 @@ export type Charge = { ok: true; next: Allowance } | { ok: false; error: Program
  * order: zero amount, per-instruction, window, lifetime.
  */
 export function charged(a: Allowance, amount: bigint, now: bigint): Charge {
-  if (amount === 0n) return fail(ZERO_AMOUNT);
-  if (amount > a.perInstructionCap) return fail(PER_INSTRUCTION_CAP_EXCEEDED);
+  if (amount === 0n) return fail(SESSION_KEYS_ERROR__ZERO_AMOUNT);
+  if (amount > a.perInstructionCap) return fail(SESSION_KEYS_ERROR__PER_INSTRUCTION_CAP_EXCEEDED);
   const next: Allowance = { ...a };
   if (a.windowSecs !== 0) {
     const start = windowStart(now, a.windowSecs);
@@ -71,11 +73,11 @@ export function charged(a: Allowance, amount: bigint, now: bigint): Charge {
       next.windowSpent = 0n;
     }
     const spent = next.windowSpent + amount;
-    if (spent > U64_MAX || spent > a.windowCap) return fail(WINDOW_CAP_EXCEEDED);
+    if (spent > U64_MAX || spent > a.windowCap) return fail(SESSION_KEYS_ERROR__WINDOW_CAP_EXCEEDED);
     next.windowSpent = spent;
   }
   const spent = next.spent + amount;
-  if (spent > U64_MAX || spent > a.lifetimeCap) return fail(LIFETIME_CAP_EXCEEDED);
+  if (spent > U64_MAX || spent > a.lifetimeCap) return fail(SESSION_KEYS_ERROR__LIFETIME_CAP_EXCEEDED);
   next.spent = spent;
   return { ok: true, next };
 }

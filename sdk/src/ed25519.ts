@@ -34,6 +34,17 @@ export interface Ed25519Verification {
   message: Uint8Array;
 }
 
+/** The seven u16 offsets (bytes 2..16) of the canonical layout, for a message of `messageLength` bytes. */
+const canonicalOffsets = (messageLength: number): number[] => [
+  ED25519_SIGNATURE_OFFSET,
+  ED25519_THIS_INSTRUCTION,
+  ED25519_PUBLIC_KEY_OFFSET,
+  ED25519_THIS_INSTRUCTION,
+  ED25519_MESSAGE_OFFSET,
+  messageLength,
+  ED25519_THIS_INSTRUCTION,
+];
+
 /**
  * The Ed25519 precompile instruction verifying `signature` of `message` by `publicKey`, in
  * the canonical layout above (no accounts).
@@ -49,16 +60,7 @@ export function getEd25519VerifyInstruction(p: {
   const view = new DataView(data.buffer);
   data[0] = 1;
   data[1] = 0;
-  const offsets = [
-    ED25519_SIGNATURE_OFFSET,
-    ED25519_THIS_INSTRUCTION,
-    ED25519_PUBLIC_KEY_OFFSET,
-    ED25519_THIS_INSTRUCTION,
-    ED25519_MESSAGE_OFFSET,
-    p.message.length,
-    ED25519_THIS_INSTRUCTION,
-  ];
-  offsets.forEach((v, i) => view.setUint16(2 + 2 * i, v, true));
+  canonicalOffsets(p.message.length).forEach((v, i) => view.setUint16(2 + 2 * i, v, true));
   data.set(getAddressEncoder().encode(p.publicKey), ED25519_PUBLIC_KEY_OFFSET);
   data.set(p.signature, ED25519_SIGNATURE_OFFSET);
   data.set(p.message, ED25519_MESSAGE_OFFSET);
@@ -75,16 +77,7 @@ export function parseEd25519VerifyInstruction(data: ReadonlyUint8Array): Ed25519
   if (data.length < ED25519_MESSAGE_OFFSET || data[0] !== 1 || data[1] !== 0) return null;
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   const u16 = (i: number) => view.getUint16(2 + 2 * i, true);
-  const expected = [
-    ED25519_SIGNATURE_OFFSET,
-    ED25519_THIS_INSTRUCTION,
-    ED25519_PUBLIC_KEY_OFFSET,
-    ED25519_THIS_INSTRUCTION,
-    ED25519_MESSAGE_OFFSET,
-    data.length - ED25519_MESSAGE_OFFSET,
-    ED25519_THIS_INSTRUCTION,
-  ];
-  if (!expected.every((v, i) => u16(i) === v)) return null;
+  if (!canonicalOffsets(data.length - ED25519_MESSAGE_OFFSET).every((v, i) => u16(i) === v)) return null;
   return {
     publicKey: getAddressDecoder().decode(data.slice(ED25519_PUBLIC_KEY_OFFSET, ED25519_SIGNATURE_OFFSET)),
     signature: data.slice(ED25519_SIGNATURE_OFFSET, ED25519_MESSAGE_OFFSET) as SignatureBytes,

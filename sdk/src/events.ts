@@ -7,11 +7,10 @@
 import { getBase64Encoder } from "@solana/kit";
 import { SESSION_KEYS_PROGRAM_ADDRESS } from "./generated/programs";
 import { EVENT_DECODERS, type SessionKeysEvents } from "./generated/events";
+import { hex } from "./internal";
 
 /** A decoded event: its name and its fields. */
 export type SessionKeysEvent = { [K in keyof SessionKeysEvents]: { name: K; data: SessionKeysEvents[K] } }[keyof SessionKeysEvents];
-
-const hex = (b: Uint8Array) => Array.from(b.subarray(0, 8), (x) => x.toString(16).padStart(2, "0")).join("");
 
 /**
  * Decodes one event payload (discriminator + Borsh); `null` if it is not one of our events, or
@@ -20,7 +19,7 @@ const hex = (b: Uint8Array) => Array.from(b.subarray(0, 8), (x) => x.toString(16
  */
 export function decodeEvent(bytes: Uint8Array): SessionKeysEvent | null {
   if (bytes.length < 8) return null;
-  const d = hex(bytes);
+  const d = hex(bytes.subarray(0, 8));
   for (const [name, entry] of Object.entries(EVENT_DECODERS)) {
     if (entry.discriminator === d) {
       try {

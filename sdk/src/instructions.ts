@@ -21,6 +21,8 @@ import {
   getTransferSolInstruction,
   getTransferTokenInstruction,
 } from "./generated";
+import { SESSION_KEYS_ERROR__MISSING_DELEGATE_ACCOUNTS, SESSION_KEYS_ERROR__SESSION_KEY_IS_OWNER } from "./generated/errors";
+import { opt } from "./internal";
 import { ScopeError, type CreateSessionArgs } from "./scope";
 import { sessionAddresses } from "./sessions";
 
@@ -45,10 +47,8 @@ export async function createSessionInstruction(p: {
   payer?: TransactionSigner;
   delegate?: TokenAccountRef;
 }) {
-  if (p.owner.address === p.sessionKey) throw new ScopeError("SessionKeyIsOwner");
-  const d = p.args.delegateAmount;
-  const wantsDelegate = d !== null && d !== undefined && !(typeof d === "object" && d.__option === "None");
-  if (wantsDelegate && !p.delegate) throw new ScopeError("MissingDelegateAccounts");
+  if (p.owner.address === p.sessionKey) throw new ScopeError(SESSION_KEYS_ERROR__SESSION_KEY_IS_OWNER);
+  if (opt(p.args.delegateAmount) !== null && !p.delegate) throw new ScopeError(SESSION_KEYS_ERROR__MISSING_DELEGATE_ACCOUNTS);
   const { session, wallet, vault } = await sessionAddresses(p.owner.address, p.sessionKey);
   return getCreateSessionInstruction({
     owner: p.owner,

@@ -20,13 +20,10 @@ import {
   compileOffchainMessageEnvelope,
   getArrayEncoder,
   getBase58Decoder,
-  isOption,
-  isSome,
   offchainMessageApplicationDomain,
   offchainMessageContentUtf8Of1232BytesMax,
   type Address,
   type OffchainMessageV0,
-  type OptionOrNullable,
 } from "@solana/kit";
 import {
   getProgramScopeEncoder,
@@ -39,8 +36,15 @@ import {
   type ProgramScopeArgs,
   type WindowArgsArgs,
 } from "./generated";
+import {
+  SESSION_KEYS_ERROR__INVALID_DOMAIN,
+  SESSION_KEYS_ERROR__LABEL_NOT_PRINTABLE,
+  SESSION_KEYS_ERROR__LABEL_TOO_LONG,
+  SESSION_KEYS_ERROR__MESSAGE_EXPIRED,
+} from "./generated/errors";
 import { SESSION_KEYS_PROGRAM_ADDRESS } from "./generated/programs";
 import { MAX_DOMAIN_LEN, MAX_LABEL_LEN } from "./generated/idl";
+import { opt } from "./internal";
 import { checkCreateSessionArgs, ScopeError, type Amount, type CreateSessionArgs } from "./scope";
 
 /**
@@ -66,13 +70,6 @@ export type MessageGrantArgsDecoded = Omit<CreateSessionFromMessageInstructionDa
 
 type AnyGrantArgs = MessageGrantArgs | MessageGrantArgsDecoded;
 type AnyCaps = CapsArgsArgs | CapsArgs;
-
-/** The value of an `Option`, a nullable or an undefined (kit accepts all three). */
-function opt<T>(v: OptionOrNullable<T> | undefined): T | null {
-  if (v === null || v === undefined) return null;
-  if (isOption(v)) return isSome(v) ? v.value : null;
-  return v as T;
-}
 
 /**
  * `create_session` arguments (from `scope(...).build(now)`) turned into a message grant. A
@@ -110,7 +107,7 @@ const PRINTABLE = /^[\x20-\x7e]*$/;
 /** Throws `InvalidDomain` unless `domain` is 1 to 64 (`MAX_DOMAIN_LEN`) bytes of `a-z A-Z 0-9 . - :`. */
 export function checkDomain(domain: string): void {
   if (!DOMAIN.test(domain) || domain.length > MAX_DOMAIN_LEN) {
-    throw new ScopeError("InvalidDomain", `${JSON.stringify(domain)}: 1 to ${MAX_DOMAIN_LEN} characters of a-z A-Z 0-9 . - :`);
+    throw new ScopeError(SESSION_KEYS_ERROR__INVALID_DOMAIN, `${JSON.stringify(domain)}: 1 to ${MAX_DOMAIN_LEN} characters of a-z A-Z 0-9 . - :`);
   }
 }
 
@@ -120,8 +117,8 @@ export function checkDomain(domain: string): void {
  */
 export function checkMessageLabel(label: string): void {
   const bytes = new TextEncoder().encode(label).length;
-  if (bytes > MAX_LABEL_LEN) throw new ScopeError("LabelTooLong", `${bytes} bytes`);
-  if (!PRINTABLE.test(label)) throw new ScopeError("LabelNotPrintable", `${JSON.stringify(label)}: only characters 0x20..=0x7e`);
+  if (bytes > MAX_LABEL_LEN) throw new ScopeError(SESSION_KEYS_ERROR__LABEL_TOO_LONG, `${bytes} bytes`);
+  if (!PRINTABLE.test(label)) throw new ScopeError(SESSION_KEYS_ERROR__LABEL_NOT_PRINTABLE, `${JSON.stringify(label)}: only characters 0x20..=0x7e`);
 }
 
 /**
@@ -134,7 +131,7 @@ export function checkMessageGrantArgs(args: AnyGrantArgs, now: Amount): void {
   checkDomain(args.domain);
   checkMessageLabel(args.label);
   if (BigInt(now) >= BigInt(args.validUntil)) {
-    throw new ScopeError("MessageExpired", `valid until ${formatMessageDate(args.validUntil)}, now ${formatMessageDate(now)}`);
+    throw new ScopeError(SESSION_KEYS_ERROR__MESSAGE_EXPIRED, `valid until ${formatMessageDate(args.validUntil)}, now ${formatMessageDate(now)}`);
   }
 }
 

@@ -11,7 +11,7 @@
  *   .build(now);
  * ```
  */
-import { getArrayEncoder, isOption, isSome, type Address, type OptionOrNullable, type ReadonlyUint8Array } from "@solana/kit";
+import { getArrayEncoder, type Address, type ReadonlyUint8Array } from "@solana/kit";
 import {
   ArgKind,
   CmpOp,
@@ -37,9 +37,30 @@ import {
   MAX_PROGRAMS,
   MAX_SESSION_DURATION,
 } from "./generated/idl";
+import {
+  SESSION_KEYS_ERROR__DESTINATIONS_WITH_PROGRAMS,
+  SESSION_KEYS_ERROR__DUPLICATE_DESTINATION,
+  SESSION_KEYS_ERROR__DUPLICATE_MINT,
+  SESSION_KEYS_ERROR__DUPLICATE_PROGRAM,
+  SESSION_KEYS_ERROR__EMPTY_SCOPE,
+  SESSION_KEYS_ERROR__EXPIRY_IN_PAST,
+  SESSION_KEYS_ERROR__EXPIRY_TOO_FAR,
+  SESSION_KEYS_ERROR__INVALID_SCOPE_RULE,
+  SESSION_KEYS_ERROR__INVALID_WINDOW,
+  SESSION_KEYS_ERROR__LABEL_TOO_LONG,
+  SESSION_KEYS_ERROR__MATH_OVERFLOW,
+  SESSION_KEYS_ERROR__REFUSED_TARGET,
+  SESSION_KEYS_ERROR__SESSION_TOO_LARGE,
+  SESSION_KEYS_ERROR__TOO_MANY_DESTINATIONS,
+  SESSION_KEYS_ERROR__TOO_MANY_MINTS,
+  SESSION_KEYS_ERROR__TOO_MANY_PROGRAMS,
+  SESSION_KEYS_ERROR__TOO_MANY_RULES,
+  SESSION_KEYS_ERROR__ZERO_CAP,
+  type SessionKeysError,
+} from "./generated/errors";
 import { SESSION_KEYS_PROGRAM_ADDRESS } from "./generated/programs";
-import { programErrorFromName, type ProgramError } from "./errors";
-
+import { programErrorFromCode, programErrorFromName, type ProgramError } from "./errors";
+import { opt } from "./internal";
 
 const I64_MAX = (1n << 63n) - 1n;
 
@@ -62,17 +83,22 @@ export const REFUSED_TARGETS: readonly string[] = [
 /** A scope the program would refuse; `error` is the program error it would return. */
 export class ScopeError extends Error {
   readonly error: ProgramError;
-  /** `detail` says which value broke the rule (appended to the program's message). */
-  constructor(name: string, detail?: string) {
-    const error = programErrorFromName(name) ?? { code: -1, name, message: name };
+  /**
+   * `codeOrName` is the program error's code (a `SESSION_KEYS_ERROR__*` constant) or its name;
+   * `detail` says which value broke the rule (appended to the program's message).
+   */
+  constructor(codeOrName: SessionKeysError | string, detail?: string) {
+    const found = typeof codeOrName === "number" ? programErrorFromCode(codeOrName) : programErrorFromName(codeOrName);
+    const name = String(codeOrName);
+    const error = found ?? { code: -1, name, message: name };
     super(`${error.name}: ${error.message}${detail ? ` (${detail})` : ""}`);
     this.name = "ScopeError";
     this.error = error;
   }
 }
 
-const refuse = (name: string): never => {
-  throw new ScopeError(name);
+const refuse = (code: SessionKeysError): never => {
+  throw new ScopeError(code);
 };
 
 /** A u64 amount. */
@@ -306,34 +332,27 @@ function toArgs(s: ScopeSpec): CreateSessionArgs {
 
 const hasDuplicates = (items: readonly string[]) => new Set(items).size !== items.length;
 
-/** The value of an `Option`, a nullable or an undefined (kit accepts all three). */
-function opt<T>(v: OptionOrNullable<T> | undefined): T | null {
-  if (v === null || v === undefined) return null;
-  if (isOption(v)) return isSome(v) ? v.value : null;
-  return v as T;
-}
-
 type AnyCaps = CapsArgsArgs | CapsArgs;
 
 function checkCaps(c: AnyCaps): void {
   const perInstruction = opt<number | bigint>(c.perInstruction);
-  if (BigInt(c.lifetime) === 0n || (perInstruction !== null && BigInt(perInstruction) === 0n)) refuse("ZeroCap");
+  if (BigInt(c.lifetime) === 0n || (perInstruction !== null && BigInt(perInstruction) === 0n)) refuse(SESSION_KEYS_ERROR__ZERO_CAP);
   const w = opt<WindowArgsArgs>(c.window);
-  if (w && (w.seconds === 0 || BigInt(w.cap) === 0n)) refuse("InvalidWindow");
+  if (w && (w.seconds === 0 || BigInt(w.cap) === 0n)) refuse(SESSION_KEYS_ERROR__INVALID_WINDOW);
 }
 
 function checkRule(r: InstructionRuleArgs): void {
-  if (r.args.length > MAX_ARG_RULES || r.accounts.length > MAX_ACCOUNT_RULES) refuse("TooManyRules");
+  if (r.args.length > MAX_ARG_RULES || r.accounts.length > MAX_ACCOUNT_RULES) refuse(SESSION_KEYS_ERROR__TOO_MANY_RULES);
   const lenOk = r.discriminatorLen >= 1 && r.discriminatorLen <= MAX_DISCRIMINATOR_LEN;
   const accountsOk = r.accounts.every((a) => a.keys.length >= 1 && a.keys.length <= MAX_ACCOUNT_KEYS);
-  if (!lenOk || !accountsOk) refuse("InvalidScopeRule");
+  if (!lenOk || !accountsOk) refuse(SESSION_KEYS_ERROR__INVALID_SCOPE_RULE);
   for (const a of r.args) {
     const width = WIDTHS[a.kind];
     const ok =
       width !== null
         ? a.value.length === width
         : a.value.length >= 1 && a.value.length <= MAX_RAW_ARG_LEN && (a.op === CmpOp.Eq || a.op === CmpOp.Ne);
-    if (!ok) refuse("InvalidScopeRule");
+    if (!ok) refuse(SESSION_KEYS_ERROR__INVALID_SCOPE_RULE);
   }
 }
 
@@ -345,31 +364,31 @@ function checkRule(r: InstructionRuleArgs): void {
 export function checkCreateSessionArgs(args: CreateSessionArgs | CreateSessionInstructionData, nowIn: Amount): void {
   const now = BigInt(nowIn);
   const expiresAt = BigInt(args.expiresAt);
-  if (expiresAt <= now) refuse("ExpiryInPast");
+  if (expiresAt <= now) refuse(SESSION_KEYS_ERROR__EXPIRY_IN_PAST);
   const latest = now + BigInt(MAX_SESSION_DURATION);
-  if (latest > I64_MAX) refuse("MathOverflow");
-  if (expiresAt > latest) refuse("ExpiryTooFar");
+  if (latest > I64_MAX) refuse(SESSION_KEYS_ERROR__MATH_OVERFLOW);
+  if (expiresAt > latest) refuse(SESSION_KEYS_ERROR__EXPIRY_TOO_FAR);
   const sol = opt<AnyCaps>(args.sol);
-  if (!sol && args.mints.length === 0 && args.programs.length === 0) refuse("EmptyScope");
-  if (args.mints.length > MAX_MINTS) refuse("TooManyMints");
-  if (args.destinations.length > MAX_DESTINATIONS) refuse("TooManyDestinations");
-  if (new TextEncoder().encode(args.label).length > MAX_LABEL_LEN) refuse("LabelTooLong");
-  if (hasDuplicates(args.mints.map((m) => m.mint))) refuse("DuplicateMint");
-  if (hasDuplicates(args.destinations)) refuse("DuplicateDestination");
-  if (args.programs.length > MAX_PROGRAMS) refuse("TooManyPrograms");
+  if (!sol && args.mints.length === 0 && args.programs.length === 0) refuse(SESSION_KEYS_ERROR__EMPTY_SCOPE);
+  if (args.mints.length > MAX_MINTS) refuse(SESSION_KEYS_ERROR__TOO_MANY_MINTS);
+  if (args.destinations.length > MAX_DESTINATIONS) refuse(SESSION_KEYS_ERROR__TOO_MANY_DESTINATIONS);
+  if (new TextEncoder().encode(args.label).length > MAX_LABEL_LEN) refuse(SESSION_KEYS_ERROR__LABEL_TOO_LONG);
+  if (hasDuplicates(args.mints.map((m) => m.mint))) refuse(SESSION_KEYS_ERROR__DUPLICATE_MINT);
+  if (hasDuplicates(args.destinations)) refuse(SESSION_KEYS_ERROR__DUPLICATE_DESTINATION);
+  if (args.programs.length > MAX_PROGRAMS) refuse(SESSION_KEYS_ERROR__TOO_MANY_PROGRAMS);
   const ids = args.programs.map((p) => p.programId);
-  if (hasDuplicates(ids)) refuse("DuplicateProgram");
-  if (ids.some((id) => REFUSED_TARGETS.includes(id))) refuse("RefusedTarget");
+  if (hasDuplicates(ids)) refuse(SESSION_KEYS_ERROR__DUPLICATE_PROGRAM);
+  if (ids.some((id) => REFUSED_TARGETS.includes(id))) refuse(SESSION_KEYS_ERROR__REFUSED_TARGET);
   for (const p of args.programs) {
-    if (p.instructions.length > MAX_INSTRUCTION_RULES) refuse("TooManyRules");
+    if (p.instructions.length > MAX_INSTRUCTION_RULES) refuse(SESSION_KEYS_ERROR__TOO_MANY_RULES);
     p.instructions.forEach(checkRule);
   }
-  if (args.destinations.length > 0 && args.programs.length > 0) refuse("DestinationsWithPrograms");
+  if (args.destinations.length > 0 && args.programs.length > 0) refuse(SESSION_KEYS_ERROR__DESTINATIONS_WITH_PROGRAMS);
   const delegate = opt<number | bigint>(args.delegateAmount);
-  if (opt<number>(args.maxUses) === 0 || (delegate !== null && BigInt(delegate) === 0n)) refuse("ZeroCap");
+  if (opt<number>(args.maxUses) === 0 || (delegate !== null && BigInt(delegate) === 0n)) refuse(SESSION_KEYS_ERROR__ZERO_CAP);
   if (sol) checkCaps(sol);
   args.mints.forEach((m) => checkCaps(m.caps));
-  if (sessionSpace(args) > MAX_SESSION_SPACE) refuse("SessionTooLarge");
+  if (sessionSpace(args) > MAX_SESSION_SPACE) refuse(SESSION_KEYS_ERROR__SESSION_TOO_LARGE);
 }
 
 /** Bytes of a session account before its variable part (`SESSION_FIXED_SIZE` in the program). */
@@ -378,7 +397,10 @@ const SESSION_FIXED_SIZE = 8 + 1 + 1 + 32 * 3 + 8 * 3 + 4 + 4;
 const ALLOWANCE_SIZE = 52;
 const MINT_ALLOWANCE_SIZE = 32 + ALLOWANCE_SIZE;
 
-/** Exact size of the session account these arguments create (the program's `session_space`). */
+/**
+ * Exact size of the session account these arguments create (the program's `Session::space`),
+ * held to the program by the `sessionSpace` golden cases (test/golden-policy.json).
+ */
 export function sessionSpace(args: CreateSessionArgs | CreateSessionInstructionData): number {
   // The stored program scopes are the arguments' own Borsh bytes.
   const programs = getArrayEncoder(getProgramScopeEncoder()).encode(args.programs).length - 4;

@@ -4,11 +4,9 @@
  * session would inherit.
  */
 import {
-  getAddressDecoder,
   getAddressEncoder,
   getBase58Decoder,
   getBase64Encoder,
-  getU64Decoder,
   type Address,
   type Base58EncodedBytes,
   type GetAccountInfoApi,
@@ -30,6 +28,7 @@ import {
 import { SESSION_KEYS_PROGRAM_ADDRESS } from "./generated/programs";
 import { lifetimeRemaining } from "./allowance";
 import { UNLIMITED_USES } from "./generated/idl";
+import { parseTokenAccount, TOKEN_2022_PROGRAM_ADDRESS, type TokenAccount } from "./tokenAccount";
 
 /** Byte offset of `owner` in a session account: 8 (discriminator) + version + bump. */
 export const SESSION_OWNER_OFFSET = 10;
@@ -144,32 +143,36 @@ export async function fetchSessionByKey(
   return account.exists ? { address, session: account.data } : null;
 }
 
-/** What an SPL Token / Token-2022 account says about its delegate. */
-export interface TokenDelegation {
-  mint: Address;
-  owner: Address;
-  amount: bigint;
-  /** Current delegate, or `null`. */
-  delegate: Address | null;
-  /** Amount the delegate may still move. */
-  delegatedAmount: bigint;
+/**
+ * What an SPL Token / Token-2022 account says about its delegate: its mint, owner and amount,
+ * the current delegate (or `null`) and what the delegate may still move (0 without one).
+ */
+export interface TokenDelegation extends Pick<TokenAccount, "mint" | "owner" | "amount" | "delegate" | "delegatedAmount"> {
   /** True if the delegate is the owner's vault: every session with this mint in scope can spend it. */
   delegateIsVault: boolean;
 }
 
-/** Decodes the base layout (first 165 bytes) shared by SPL Token and Token-2022 accounts. */
-export function decodeTokenDelegation(data: Uint8Array, vault: Address | null = null): TokenDelegation {
-  if (data.length < 165) throw new Error("not a token account: shorter than 165 bytes");
-  const addr = getAddressDecoder();
-  const u64 = getU64Decoder();
-  const hasDelegate = new DataView(data.buffer, data.byteOffset + 72, 4).getUint32(0, true) === 1;
-  const delegate = hasDelegate ? addr.decode(data.subarray(76, 108)) : null;
+/**
+ * The delegation of a token account of `tokenProgram`, read as that program reads it
+ * (`parseTokenAccount`), or `null` if it is not a token account at all (a mint, a multisig, an
+ * uninitialized account, the wrong length): a non-account has no delegation. The default
+ * program, Token-2022, accepts every layout SPL Token accepts (exactly 165 bytes) and those
+ * with extensions.
+ */
+export function decodeTokenDelegation(
+  data: Uint8Array,
+  vault: Address | null = null,
+  tokenProgram: Address = TOKEN_2022_PROGRAM_ADDRESS,
+): TokenDelegation | null {
+  const account = parseTokenAccount(tokenProgram, data);
+  if (!account) return null;
+  const { mint, owner, amount, delegate } = account;
   return {
-    mint: addr.decode(data.subarray(0, 32)),
-    owner: addr.decode(data.subarray(32, 64)),
-    amount: u64.decode(data.subarray(64, 72)),
+    mint,
+    owner,
+    amount,
     delegate,
-    delegatedAmount: hasDelegate ? u64.decode(data.subarray(121, 129)) : 0n,
+    delegatedAmount: delegate === null ? 0n : account.delegatedAmount,
     delegateIsVault: delegate !== null && delegate === vault,
   };
 }
@@ -177,7 +180,8 @@ export function decodeTokenDelegation(data: Uint8Array, vault: Address | null = 
 /**
  * The delegation already on the owner's token account. A vault delegation left by an earlier
  * session (or approved directly) is inherited by every new session that lists the mint: show
- * it to the owner before they grant, and revoke it when it is no longer wanted.
+ * it to the owner before they grant, and revoke it when it is no longer wanted. `null` when
+ * there is no such account, or when its token program would not read it as a token account.
  */
 export async function existingDelegation(
   rpc: Rpc<GetAccountInfoApi>,
@@ -187,7 +191,7 @@ export async function existingDelegation(
   const { value } = await rpc.getAccountInfo(tokenAccount, { encoding: "base64" }).send();
   if (!value) return null;
   const [vault] = await findVaultPda({ owner });
-  return decodeTokenDelegation(new Uint8Array(getBase64Encoder().encode(value.data[0])), vault);
+  return decodeTokenDelegation(new Uint8Array(getBase64Encoder().encode(value.data[0])), vault, value.owner);
 }
 
 /** The 32 bytes of an address (for comparisons and seeds). */

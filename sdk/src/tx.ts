@@ -3,15 +3,10 @@
  * `getSignatureStatuses` (no WebSocket needed), with failures decoded to the program's error.
  */
 import {
-  appendTransactionMessageInstructions,
-  createTransactionMessage,
   getBase58Decoder,
   getBase64EncodedWireTransaction,
   getSignatureFromTransaction,
   isTransactionMessageWithSingleSendingSigner,
-  pipe,
-  setTransactionMessageFeePayerSigner,
-  setTransactionMessageLifetimeUsingBlockhash,
   signAndSendTransactionMessageWithSigners,
   signTransactionMessageWithSigners,
   type Commitment,
@@ -27,6 +22,7 @@ import {
 } from "@solana/kit";
 import { decodeProgramError, type ProgramError } from "./errors";
 import { parseEvents, type SessionKeysEvent } from "./events";
+import { latestBlockhash, v0TransactionMessage } from "./internal";
 
 /** The RPC methods sending needs. */
 export type SendRpc = Rpc<GetLatestBlockhashApi & SendTransactionApi & GetSignatureStatusesApi & GetTransactionApi>;
@@ -58,13 +54,7 @@ function describe(e: unknown): string {
 
 /** A transaction message with `feePayer` paying fees and a fresh blockhash. */
 async function transactionMessage(rpc: Rpc<GetLatestBlockhashApi>, feePayer: TransactionSigner, instructions: readonly Instruction[]) {
-  const { value: blockhash } = await rpc.getLatestBlockhash({ commitment: "confirmed" }).send();
-  return pipe(
-    createTransactionMessage({ version: 0 }),
-    (m) => setTransactionMessageFeePayerSigner(feePayer, m),
-    (m) => setTransactionMessageLifetimeUsingBlockhash(blockhash, m),
-    (m) => appendTransactionMessageInstructions(instructions, m),
-  );
+  return v0TransactionMessage(feePayer, await latestBlockhash(rpc), instructions);
 }
 
 /** A transaction with `feePayer` paying fees, signed by every signer its instructions carry. */

@@ -70,6 +70,16 @@ test("errors decode from RPC transaction errors and kit's SolanaErrors", () => {
 test("the generated errors module agrees on codes", () => {
   assert.equal(sdk.SESSION_KEYS_ERROR__WINDOW_CAP_EXCEEDED, 6016);
   assert.equal(sdk.SESSION_KEYS_ERROR__SESSION_EXPIRED, 6000);
+  // Codama's constants (what the hand-written layer refuses with) and the generated names and
+  // messages (what it reports) are one table.
+  const constants = Object.entries(sdk).filter(([k]) => k.startsWith("SESSION_KEYS_ERROR__"));
+  assert.equal(constants.length, sdk.PROGRAM_ERRORS.length);
+  for (const [k, code] of constants) {
+    const e = sdk.programErrorFromCode(code as number);
+    assert.ok(e, k);
+    assert.equal(`SESSION_KEYS_ERROR__${e.name.replace(/(?<=[a-z0-9])(?=[A-Z])/g, "_").toUpperCase()}`, k);
+    assert.deepEqual(new sdk.ScopeError(code as sdk.SessionKeysError).error, new sdk.ScopeError(e.name).error, k);
+  }
 });
 
 test("the gasless grant's errors decode by code and name (6061 to 6070)", () => {

@@ -83,6 +83,14 @@ test("the scope check gives the program's verdict on every golden scope", () => 
   }
 });
 
+test("sessionSpace gives the program's session size on every golden grant", () => {
+  // Written by the Rust side from `state/session.rs`, the one home of the size rule.
+  const cases = (policy as { sessionSpace?: { name: string; data: string; space: number }[] }).sessionSpace;
+  assert.ok(Array.isArray(cases) && cases.length > 0, "golden-policy.json has `sessionSpace` cases");
+  const decoder = sdk.getCreateSessionInstructionDataDecoder();
+  for (const c of cases) assert.equal(sdk.sessionSpace(decoder.decode(unhex(c.data))), c.space, c.name);
+});
+
 test("the scope builder refuses before anything is signed", () => {
   const now = 1_800_000_000n;
   const game = "EMFziHrpsrLSELDiQM8QjsqfZrHSJhZZhkdMis778zPJ" as Address;

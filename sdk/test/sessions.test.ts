@@ -33,7 +33,7 @@ test("status: revoked by nonce first, then expired, then exhausted, else live", 
   assert.deepEqual([c.live.length, c.expired.length, c.revoked.length, c.exhausted.length], [1, 1, 0, 0]);
 });
 
-test("a token account's delegation is read from its base layout (SPL Token and Token-2022)", () => {
+test("a token account's delegation is read as its token program reads it (SPL Token and Token-2022)", () => {
   const enc = getAddressEncoder();
   const mint = golden.accounts.session.expected.mint as Address;
   const owner = golden.owner as Address;
@@ -43,14 +43,24 @@ test("a token account's delegation is read from its base layout (SPL Token and T
   data.set(enc.encode(owner), 32);
   const view = new DataView(data.buffer);
   view.setBigUint64(64, 1_000n, true);
+  data[108] = 1; // initialized
+  data[165] = 2; // Token-2022 account type: account
   let d = sdk.decodeTokenDelegation(data, vault);
   assert.deepEqual(d, { mint, owner, amount: 1_000n, delegate: null, delegatedAmount: 0n, delegateIsVault: false });
   view.setUint32(72, 1, true);
   data.set(enc.encode(vault), 76);
   view.setBigUint64(121, 400n, true);
   d = sdk.decodeTokenDelegation(data, vault);
-  assert.equal(d.delegate, vault);
-  assert.equal(d.delegatedAmount, 400n);
-  assert.equal(d.delegateIsVault, true, "a new session with this mint inherits 400 of allowance");
-  assert.throws(() => sdk.decodeTokenDelegation(new Uint8Array(100)), /not a token account/);
+  assert.equal(d?.delegate, vault);
+  assert.equal(d?.delegatedAmount, 400n);
+  assert.equal(d?.delegateIsVault, true, "a new session with this mint inherits 400 of allowance");
+  // A non-account has no delegation, whatever its bytes say at the token-account offsets.
+  assert.equal(sdk.decodeTokenDelegation(new Uint8Array(100)), null, "shorter than a token account");
+  assert.equal(sdk.decodeTokenDelegation(data, vault, sdk.TOKEN_PROGRAM_ADDRESS), null, "SPL Token accounts are exactly 165 bytes");
+  assert.equal(sdk.decodeTokenDelegation(data, vault, sdk.SYSTEM_PROGRAM_ADDRESS), null, "not a token program's account");
+  const multisig = new Uint8Array(355);
+  multisig.set(data.subarray(0, 170));
+  assert.equal(sdk.decodeTokenDelegation(multisig, vault), null, "a multisig dressed as a delegated account");
+  data[108] = 0;
+  assert.equal(sdk.decodeTokenDelegation(data, vault), null, "uninitialized");
 });

@@ -15,11 +15,10 @@ import {
   type Address,
   type Instruction,
 } from "@solana/kit";
-import { instruction, program, type ProgramScopeBuilder } from "../src/index";
+import { instruction, program, SYSTEM_PROGRAM_ADDRESS, type ProgramScopeBuilder } from "../src/index";
 
 /** The example game's program id. */
 export const GAME_PROGRAM = "EMFziHrpsrLSELDiQM8QjsqfZrHSJhZZhkdMis778zPJ" as Address;
-const SYSTEM = "11111111111111111111111111111111" as Address;
 const hex = (s: string) => new Uint8Array(getBase16Encoder().encode(s));
 
 /** Anchor discriminators: sha256("global:<name>")[..8] (checked in test/game.test.ts). */
@@ -48,7 +47,7 @@ export async function createPlayer(authority: Address): Promise<Instruction> {
     accounts: [
       { address: authority, role: AccountRole.WRITABLE_SIGNER },
       { address: await playerPda(authority), role: AccountRole.WRITABLE },
-      { address: SYSTEM, role: AccountRole.READONLY },
+      { address: SYSTEM_PROGRAM_ADDRESS, role: AccountRole.READONLY },
     ],
     data: DISCRIMINATORS.createPlayer,
   };
@@ -83,7 +82,7 @@ export async function buyItem(authority: Address, item: number, price: bigint): 
       { address: authority, role: AccountRole.WRITABLE_SIGNER },
       { address: await playerPda(authority), role: AccountRole.WRITABLE },
       { address: await treasuryPda(), role: AccountRole.WRITABLE },
-      { address: SYSTEM, role: AccountRole.READONLY },
+      { address: SYSTEM_PROGRAM_ADDRESS, role: AccountRole.READONLY },
     ],
     data,
   };

@@ -4,7 +4,7 @@
 //! token account those bytes can spell "an initialized account of mint M, owner O, delegate D"
 //! with byte 165 set to 2 (Token-2022's account-type "account"): a parser that checks length
 //! and that byte, and not the token program's own rules, takes the multisig for a token account.
-use super::TestEnv;
+use crate::TestEnv;
 use anchor_lang::{prelude::Pubkey, solana_program::instruction::Instruction};
 use anchor_spl::token_2022::spl_token_2022::{
     self,
@@ -49,11 +49,24 @@ pub fn multisig_signers_imitating(image: &[u8; Account::LEN]) -> [Pubkey; 11] {
     })
 }
 
-impl TestEnv {
+/// Fakes a [`TestEnv`]'s stranger plants (an extension of the harness's `TestEnv`, which this
+/// crate cannot add inherent methods to; in scope through the crate root's re-export).
+// `async fn` in a public trait: the fixture only runs on the tests' own runtime, so the
+// future's auto traits need no bound.
+#[allow(async_fn_in_trait)]
+pub trait PlantFakes {
     /// The stranger creates and initializes, under `token_program`, a multisig whose data
     /// imitates `image` ([`multisig_signers_imitating`]); returns its address. Nothing of the
     /// owner's is touched or signs.
-    pub async fn plant_fake_token_account(
+    async fn plant_fake_token_account(
+        &mut self,
+        token_program: &Pubkey,
+        image: &[u8; Account::LEN],
+    ) -> Pubkey;
+}
+
+impl PlantFakes for TestEnv {
+    async fn plant_fake_token_account(
         &mut self,
         token_program: &Pubkey,
         image: &[u8; Account::LEN],

@@ -325,7 +325,7 @@ fn bank_thread(
         }
     };
     let started = catch_unwind(AssertUnwindSafe(|| {
-        rt.block_on(session_keys_tests::program_test().start_with_context())
+        rt.block_on(session_keys_harness::program_test().start_with_context())
     }));
     let ctx = match started {
         Ok(ctx) => ctx,
@@ -336,7 +336,7 @@ fn bank_thread(
     };
     // Events: the harness's syscall stubs write `emit!`'s `sol_log_data` into the transaction
     // log (once per process, after the first start installed solana-program-test's stubs).
-    session_keys_tests::stubs::install();
+    session_keys_harness::stubs::install();
     let mut known: Vec<Pubkey> = programs().into_iter().map(|(_, id)| id).collect();
     known.push(ctx.payer.pubkey());
     let mut bank = Bank::new(ctx, known, notices);

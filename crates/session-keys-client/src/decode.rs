@@ -1,13 +1,16 @@
-//! Decoding accounts, events and errors, and reading what a session may still do.
+//! Decoding accounts, events and errors. What a session may still do ([`status`],
+//! [`can_send`]) lives in [`crate::status`], re-exported here.
 use anchor_lang::{
     error::ERROR_CODE_OFFSET, prelude::Pubkey, AccountDeserialize, AnchorDeserialize, Discriminator,
 };
 use base64::{prelude::BASE64_STANDARD, Engine};
 use session_keys::{
     errors::SessionError,
-    events, policy,
+    events,
     state::{Session, Wallet},
 };
+
+pub use crate::status::{can_send, status};
 
 /// Decodes a session account's data (checks the discriminator).
 pub fn session(data: &[u8]) -> anchor_lang::Result<Session> {
@@ -208,97 +211,10 @@ pub fn error_from_code(code: u32) -> Option<SessionError> {
     ALL_ERRORS.get(usize::try_from(index).ok()?).copied()
 }
 
-/// Why a session cannot act now, if it cannot.
-pub fn status(session: &Session, wallet: &Wallet, now: i64) -> Result<(), SessionError> {
-    session.check_live(now, wallet.nonce)?;
-    policy::next_use(session.uses, session.max_uses).map(|_| ())
-}
-
-/// How much of `mint` (or lamports with `None`) one transfer may move right now, and until
-/// when the session lives. `None` if the asset is not in scope or the session is dead.
-pub fn can_send(
-    session: &Session,
-    wallet: &Wallet,
-    mint: Option<&anchor_lang::prelude::Pubkey>,
-    now: i64,
-) -> Option<(u64, i64)> {
-    status(session, wallet, now).ok()?;
-    let allowance = match mint {
-        Some(mint) => session.mints.iter().find(|m| m.mint == *mint)?.allowance,
-        None => session.sol?,
-    };
-    Some((allowance.available(now), session.expires_at))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use anchor_lang::prelude::Pubkey;
-    use session_keys::{
-        policy::{Allowance, CapsArgs, WindowArgs, UNLIMITED_USES},
-        state::MintAllowance,
-    };
-
-    fn session(mint: Pubkey) -> (Session, Wallet) {
-        let caps = CapsArgs {
-            lifetime: 50,
-            per_instruction: Some(20),
-            window: Some(WindowArgs {
-                seconds: 60,
-                cap: 30,
-            }),
-        };
-        let allowance = Allowance::from_args(&caps, 0)
-            .unwrap()
-            .charged(20, 10)
-            .unwrap()
-            .charged(5, 11)
-            .unwrap();
-        let owner = Pubkey::new_unique();
-        let s = Session {
-            version: 1,
-            bump: 255,
-            owner,
-            session_key: Pubkey::new_unique(),
-            payer: owner,
-            created_at: 0,
-            expires_at: 100,
-            nonce: 2,
-            max_uses: UNLIMITED_USES,
-            uses: 1,
-            sol: None,
-            mints: vec![MintAllowance { mint, allowance }],
-            destinations: vec![],
-            programs: vec![],
-            label: String::new(),
-        };
-        let w = Wallet {
-            version: 1,
-            bump: 255,
-            vault_bump: 254,
-            owner,
-            nonce: 2,
-            message_counter: 0,
-        };
-        (s, w)
-    }
-
-    #[test]
-    fn can_send_reports_what_one_transfer_may_move() {
-        let mint = Pubkey::new_unique();
-        let (s, w) = session(mint);
-        // Window [0, 60): 25 spent of 30 → 5; then a new window: min(per-tx 20, lifetime 25).
-        assert_eq!(can_send(&s, &w, Some(&mint), 59), Some((5, 100)));
-        assert_eq!(can_send(&s, &w, Some(&mint), 60), Some((20, 100)));
-        assert_eq!(can_send(&s, &w, Some(&Pubkey::new_unique()), 60), None);
-        assert_eq!(can_send(&s, &w, None, 60), None, "no SOL allowance");
-        assert_eq!(can_send(&s, &w, Some(&mint), 100), None, "expired");
-        let stale = Wallet { nonce: 3, ..w };
-        assert_eq!(status(&s, &stale, 50), Err(SessionError::SessionRevoked));
-        assert_eq!(status(&s, &w, 100), Err(SessionError::SessionExpired));
-        let used = Session { max_uses: 1, ..s };
-        assert_eq!(status(&used, &w, 50), Err(SessionError::UsesExhausted));
-    }
 
     fn data_line(event: &impl anchor_lang::Event) -> String {
         format!("Program data: {}", BASE64_STANDARD.encode(event.data()))
@@ -429,5 +345,38 @@ mod tests {
             ALL_ERRORS.last(),
             Some(&SessionError::TransferHookNotSupported)
         );
+    }
+
+    /// The variant names of `pub enum SessionError` in `errors.rs`, in declaration order: the
+    /// lines of the form `    Name,` between its opening line and its closing `}`.
+    fn declared_errors(source: &str) -> Vec<&str> {
+        source
+            .lines()
+            .skip_while(|l| l.trim() != "pub enum SessionError {")
+            .skip(1)
+            .take_while(|l| !l.starts_with('}'))
+            .filter_map(|l| l.strip_prefix("    ")?.strip_suffix(','))
+            .filter(|name| {
+                name.starts_with(|c: char| c.is_ascii_uppercase())
+                    && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            })
+            .collect()
+    }
+
+    #[test]
+    fn error_table_lists_every_variant_of_errors_rs_in_order() {
+        let declared =
+            declared_errors(include_str!("../../../programs/session-keys/src/errors.rs"));
+        let listed: Vec<String> = ALL_ERRORS.iter().map(|e| format!("{e:?}")).collect();
+        assert_eq!(
+            declared, listed,
+            "ALL_ERRORS must list every SessionError of errors.rs, in declaration order"
+        );
+    }
+
+    #[test]
+    fn declared_errors_reads_only_the_enums_variant_lines() {
+        let source = "/// doc\npub enum Other {\n    NotThis,\n}\n#[error_code]\npub enum SessionError {\n    /// 6000\n    #[msg(\"a, b\")]\n    First,\n    #[msg(\n        \"long\"\n    )]\n    Second,\n}\nconst X: u8 = 1;\n    Outside,\n";
+        assert_eq!(declared_errors(source), ["First", "Second"]);
     }
 }

@@ -122,6 +122,15 @@ fn gate(session_key: &Pubkey, owner: &Pubkey) -> accounts::SessionSigned {
     }
 }
 
+/// The shared header of the owner-only vault instructions (`gate` in the IDL), flattened by
+/// `to_account_metas`: owner, wallet.
+fn owner_gate(owner: &Pubkey) -> accounts::OwnerSigned {
+    accounts::OwnerSigned {
+        owner: *owner,
+        wallet: pda::wallet(owner).0,
+    }
+}
+
 /// `close_session`; anyone may send it once the session is dead.
 pub fn close_session(owner: &Pubkey, session_key: &Pubkey, rent_payer: &Pubkey) -> Instruction {
     build(
@@ -200,8 +209,7 @@ pub fn deposit_sol(owner: &Pubkey, amount: u64) -> Instruction {
 pub fn withdraw_sol(owner: &Pubkey, destination: &Pubkey, amount: u64) -> Instruction {
     build(
         accounts::WithdrawSol {
-            owner: *owner,
-            wallet: pda::wallet(owner).0,
+            gate: owner_gate(owner),
             vault: pda::vault(owner).0,
             destination: *destination,
             system_program: system_program::ID,
@@ -214,8 +222,7 @@ pub fn withdraw_sol(owner: &Pubkey, destination: &Pubkey, amount: u64) -> Instru
 pub fn withdraw_token(owner: &Pubkey, t: TokenTransfer, amount: u64, decimals: u8) -> Instruction {
     build(
         accounts::WithdrawToken {
-            owner: *owner,
-            wallet: pda::wallet(owner).0,
+            gate: owner_gate(owner),
             vault: pda::vault(owner).0,
             from: t.from,
             mint: t.mint,
@@ -236,8 +243,7 @@ pub fn close_vault_token_account(
 ) -> Instruction {
     build(
         accounts::CloseVaultTokenAccount {
-            owner: *owner,
-            wallet: pda::wallet(owner).0,
+            gate: owner_gate(owner),
             vault: pda::vault(owner).0,
             token_account: *token_account,
             destination: *destination,

@@ -4,8 +4,9 @@
 //! - [`ix`]: one builder per instruction with typed arguments.
 //! - [`scope`]: a builder for [`CreateSessionArgs`] that rejects, before sending, what the
 //!   program would reject.
-//! - [`decode`]: account, event (from transaction logs) and error-code decoding, and
-//!   remaining-allowance helpers.
+//! - [`decode`]: account, event (from transaction logs) and error-code decoding.
+//! - [`status`]: what a session can do now, from its account alone: usable or why not, its
+//!   state (live, expired, revoked, exhausted), what each asset may still move.
 //! - [`tx`]: a session-signed transaction in one call.
 //! - [`message`]: the gasless grant: the message the owner signs, its Ed25519 instruction and
 //!   the sponsor's instructions.
@@ -20,6 +21,7 @@ pub mod pda;
 #[cfg(feature = "rpc")]
 pub mod rpc;
 pub mod scope;
+pub mod status;
 pub mod tx;
 
 pub use session_keys::{

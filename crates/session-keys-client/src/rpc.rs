@@ -1,5 +1,6 @@
 //! Async use over JSON-RPC (feature `rpc`), for bots and back ends: fetch and decode sessions
-//! and wallets, list an owner's sessions, classify them, read what they may still spend, send
+//! and wallets, list an owner's sessions classified at the cluster's time (the RPC-free rules,
+//! [`classify`] and [`remaining`], live in [`crate::status`] and are re-exported here), send
 //! transactions with a compute budget (legacy, or v0 with address lookup tables), turn
 //! failures into the program's [`SessionError`], read a transaction's events, and run the
 //! owner's incident response ([`SessionClient::revoke_all`], in `rpc/revoke_all.rs`).
@@ -39,6 +40,7 @@ use solana_transaction_status_client_types::{
 use std::time::Duration;
 
 mod revoke_all;
+pub use crate::status::{classify, remaining, Remaining, SessionState};
 pub use revoke_all::{
     DelegatedAccount, RevokeAllReport, REVOKES_PER_TX, TOKEN_DELEGATE_OFFSET, TOKEN_OWNER_OFFSET,
 };
@@ -106,89 +108,6 @@ impl From<ClientError> for Error {
 /// Result of this module's calls.
 pub type Result<T> = std::result::Result<T, Error>;
 
-/// Where a session stands at a given time.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum SessionState {
-    /// It may act.
-    Live,
-    /// Its expiry has passed.
-    Expired,
-    /// The owner revoked it (directly, or all sessions at once).
-    Revoked,
-    /// No use left, or every granted asset's lifetime cap spent (and no program to call).
-    Exhausted,
-}
-
-impl SessionState {
-    /// Whether anyone may close `session` (in this state) now, rent to its payer: expired,
-    /// revoked, or out of uses, as `close_session` checks. A session exhausted only because
-    /// its lifetime caps are spent still has uses, so it stays open until it expires.
-    pub fn closable(self, session: &Session) -> bool {
-        match self {
-            SessionState::Expired | SessionState::Revoked => true,
-            SessionState::Exhausted => session.uses_remaining() == 0,
-            SessionState::Live => false,
-        }
-    }
-}
-
-/// Classifies `session` at `now` under the owner's current wallet nonce (`None`: no wallet).
-/// Revocation wins over expiry, expiry over exhaustion.
-pub fn classify(session: &Session, wallet_nonce: Option<u64>, now: i64) -> SessionState {
-    if wallet_nonce != Some(session.nonce) {
-        return SessionState::Revoked;
-    }
-    if now >= session.expires_at {
-        return SessionState::Expired;
-    }
-    let no_uses = session.uses_remaining() == 0;
-    let assets: Vec<_> = session
-        .sol
-        .iter()
-        .chain(session.mints.iter().map(|m| &m.allowance))
-        .collect();
-    let spent_out = !assets.is_empty()
-        && session.programs.is_empty()
-        && assets.iter().all(|a| a.lifetime_remaining() == 0);
-    if no_uses || spent_out {
-        SessionState::Exhausted
-    } else {
-        SessionState::Live
-    }
-}
-
-/// What one asset of a session may still move.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
-pub struct Remaining {
-    /// The mint, `None` for lamports.
-    pub mint: Option<Pubkey>,
-    /// Largest single transfer right now (every cap applied).
-    pub now: u64,
-    /// Left in the current window (`u64::MAX` without a window).
-    pub window: u64,
-    /// Left over the session's lifetime.
-    pub lifetime: u64,
-}
-
-/// Per-asset allowances of `session` at `now`, SOL first. All zero if it is not live.
-pub fn remaining(session: &Session, wallet_nonce: Option<u64>, now: i64) -> Vec<Remaining> {
-    let live = classify(session, wallet_nonce, now) == SessionState::Live;
-    let assets = session
-        .sol
-        .iter()
-        .map(|a| (None, a))
-        .chain(session.mints.iter().map(|m| (Some(m.mint), &m.allowance)));
-    assets
-        .map(|(mint, a)| Remaining {
-            mint,
-            now: if live { a.available(now) } else { 0 },
-            window: if live { a.window_remaining(now) } else { 0 },
-            lifetime: if live { a.lifetime_remaining() } else { 0 },
-        })
-        .collect()
-}
-
 /// One session of an owner, as listed.
 #[derive(Clone, Debug)]
 pub struct SessionInfo {
@@ -200,6 +119,18 @@ pub struct SessionInfo {
     pub session: Session,
     /// Classification at the time of listing.
     pub state: SessionState,
+}
+
+/// An owner's sessions with the wallet nonce and cluster time they were classified under
+/// ([`SessionClient::listing`]).
+#[derive(Clone, Debug)]
+pub struct Listing {
+    /// The sessions, oldest first.
+    pub sessions: Vec<SessionInfo>,
+    /// The owner's revocation nonce (`None`: no wallet).
+    pub wallet_nonce: Option<u64>,
+    /// The cluster's unix time of the listing.
+    pub now: i64,
 }
 
 /// What a landed transaction left behind.
@@ -360,30 +291,25 @@ impl SessionClient {
     /// Every session `owner` granted, classified at the cluster's current time, oldest first:
     /// one `getProgramAccounts` with the session discriminator and a `memcmp` on the owner.
     pub async fn list_sessions(&self, owner: &Pubkey) -> Result<Vec<SessionInfo>> {
-        let config = RpcProgramAccountsConfig {
-            filters: Some(vec![
-                RpcFilterType::Memcmp(Memcmp::new_base58_encoded(0, Session::DISCRIMINATOR)),
-                RpcFilterType::Memcmp(Memcmp::new_base58_encoded(
-                    SESSION_OWNER_OFFSET,
-                    owner.as_ref(),
-                )),
-            ]),
-            account_config: RpcAccountInfoConfig {
-                encoding: Some(UiAccountEncoding::Base64Zstd),
-                ..Default::default()
-            },
-            ..Default::default()
-        };
-        let accounts = self
-            .rpc
-            .get_program_ui_accounts_with_config(&crate::PROGRAM_ID, config)
-            .await?;
+        Ok(self.listing(owner).await?.sessions)
+    }
+
+    /// [`list_sessions`](Self::list_sessions), with the wallet nonce and the time it read to
+    /// classify them (what [`remaining`] needs), so a caller does not read them again.
+    pub async fn listing(&self, owner: &Pubkey) -> Result<Listing> {
+        let filters = vec![
+            RpcFilterType::Memcmp(Memcmp::new_base58_encoded(0, Session::DISCRIMINATOR)),
+            RpcFilterType::Memcmp(Memcmp::new_base58_encoded(
+                SESSION_OWNER_OFFSET,
+                owner.as_ref(),
+            )),
+        ];
+        let accounts = self.program_accounts(&crate::PROGRAM_ID, filters).await?;
         let nonce = self.wallet(owner).await?.map(|w| w.nonce);
         let now = self.now().await?;
         let mut out = Vec::with_capacity(accounts.len());
-        for (address, ui) in accounts {
-            let account: Account = ui
-                .decode()
+        for (address, account) in accounts {
+            let account = account
                 .ok_or_else(|| Error::Account(format!("{address}: undecodable account data")))?;
             let session = decode::session(&account.data)
                 .map_err(|e| Error::Account(format!("{address} is not a session: {e}")))?;
@@ -395,7 +321,36 @@ impl SessionClient {
             });
         }
         out.sort_by_key(|s| (s.session.created_at, s.address));
-        Ok(out)
+        Ok(Listing {
+            sessions: out,
+            wallet_nonce: nonce,
+            now,
+        })
+    }
+
+    /// `getProgramAccounts` of `program_id` with `filters`, the data fetched whole
+    /// (base64+zstd) and decoded (`None`: the node sent data that does not decode).
+    pub(crate) async fn program_accounts(
+        &self,
+        program_id: &Pubkey,
+        filters: Vec<RpcFilterType>,
+    ) -> Result<Vec<(Pubkey, Option<Account>)>> {
+        let config = RpcProgramAccountsConfig {
+            filters: Some(filters),
+            account_config: RpcAccountInfoConfig {
+                encoding: Some(UiAccountEncoding::Base64Zstd),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let accounts = self
+            .rpc
+            .get_program_ui_accounts_with_config(program_id, config)
+            .await?;
+        Ok(accounts
+            .into_iter()
+            .map(|(address, ui)| (address, ui.decode()))
+            .collect())
     }
 
     fn with_budget(&self, instructions: &[Instruction]) -> Vec<Instruction> {
@@ -596,60 +551,5 @@ impl SessionClient {
                 _ => None,
             },
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use session_keys::policy::{Allowance, CapsArgs};
-
-    fn session(max_uses: u32, uses: u32, lifetime_spent: bool) -> Session {
-        let mut sol = Allowance::from_args(
-            &CapsArgs {
-                lifetime: 10,
-                per_instruction: None,
-                window: None,
-            },
-            0,
-        )
-        .unwrap();
-        if lifetime_spent {
-            sol = sol.charged(10, 0).unwrap();
-        }
-        Session {
-            version: 1,
-            bump: 255,
-            owner: Pubkey::new_unique(),
-            session_key: Pubkey::new_unique(),
-            payer: Pubkey::new_unique(),
-            created_at: 0,
-            expires_at: 100,
-            nonce: 0,
-            max_uses,
-            uses,
-            sol: Some(sol),
-            mints: vec![],
-            destinations: vec![],
-            programs: vec![],
-            label: String::new(),
-        }
-    }
-
-    #[test]
-    fn closable_matches_close_session() {
-        // Out of uses: exhausted and closable.
-        let s = session(2, 2, false);
-        assert_eq!(classify(&s, Some(0), 50), SessionState::Exhausted);
-        assert!(classify(&s, Some(0), 50).closable(&s));
-        // Lifetime spent but uses left: exhausted, yet close_session refuses it until expiry.
-        let s = session(5, 1, true);
-        assert_eq!(classify(&s, Some(0), 50), SessionState::Exhausted);
-        assert!(!classify(&s, Some(0), 50).closable(&s));
-        assert!(classify(&s, Some(0), 100).closable(&s));
-        // Revoked by nonce, and live.
-        let s = session(5, 1, false);
-        assert!(classify(&s, Some(1), 50).closable(&s));
-        assert!(!classify(&s, Some(0), 50).closable(&s));
     }
 }

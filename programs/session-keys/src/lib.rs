@@ -24,7 +24,7 @@ pub mod watch;
 /// Anchor's `emit!`, except off chain: in the native build the tests run, Anchor 1.2.2's
 /// `emit!` calls a `sol_log_data` that is a `black_box` on the host, so events vanish. There
 /// this macro hands the same bytes to the syscall stubs instead, where a harness can put them
-/// in the transaction log (session-keys-tests does). Files that emit import it with
+/// in the transaction log (the harness, `crates/harness`, does). Files that emit import it with
 /// `use crate::emit;`, which takes precedence over the prelude's glob import (it is defined
 /// after the modules so that it is not also in their textual macro scope, which would be
 /// ambiguous with that glob import). On chain (`target_os = "solana"`) it is Anchor's own

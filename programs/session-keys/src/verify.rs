@@ -95,10 +95,9 @@ pub fn verify_session(
         signer.is_signer && *signer.key == s.session_key,
         SessionError::WrongSessionKey
     );
-    s.check_live(Clock::get()?.unix_timestamp, w.nonce)?;
     // Verification never consumes a use (the session is not writable here), but a session
     // whose uses are exhausted is dead on every path.
-    policy::next_use(s.uses, s.max_uses)?;
+    s.check_usable(Clock::get()?.unix_timestamp, w.nonce)?;
     policy::check_call(&s.programs, program_id, instruction_data, |i| {
         accounts.get(i)
     })?;

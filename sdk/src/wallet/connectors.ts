@@ -17,6 +17,7 @@ import {
   type TransactionModifyingSigner,
   type TransactionSendingSigner,
 } from "@solana/kit";
+import { sameBytes } from "../internal";
 
 /** The parts of a Wallet Standard account used here. */
 export interface StandardAccount {
@@ -106,8 +107,7 @@ export function walletStandardMessageSigner(wallet: StandardWallet, account: Sta
       if (outputs.length !== messages.length) throw new Error(`${wallet.name} returned ${outputs.length} signatures for ${messages.length} messages`);
       return outputs.map((o, i) => {
         const asked = messages[i]!.content;
-        const same = o.signedMessage.length === asked.length && o.signedMessage.every((b, j) => b === asked[j]);
-        if (!same) throw new Error(`${wallet.name} signed other bytes than the message it was given: the program cannot verify that signature`);
+        if (!sameBytes(o.signedMessage, asked)) throw new Error(`${wallet.name} signed other bytes than the message it was given: the program cannot verify that signature`);
         if (o.signatureType !== undefined && o.signatureType !== "ed25519") throw new Error(`${wallet.name} returned a ${o.signatureType} signature, not Ed25519`);
         if (o.signature.length !== 64) throw new Error(`${wallet.name} returned a ${o.signature.length}-byte signature`);
         return Object.freeze({ [addr]: new Uint8Array(o.signature) as SignatureBytes });
@@ -132,10 +132,7 @@ export async function signAndVerifyMessage(signer: MessagePartialSigner, message
 
 /** Keeps signatures already on the original when the wallet returns the same message. */
 function mergeSigned(original: Transaction, signed: Transaction): Transaction {
-  const same =
-    original.messageBytes.length === signed.messageBytes.length &&
-    original.messageBytes.every((b, i) => b === signed.messageBytes[i]);
-  if (!same) return signed;
+  if (!sameBytes(original.messageBytes, signed.messageBytes)) return signed;
   const signatures: Record<string, Transaction["signatures"][Address]> = { ...signed.signatures };
   for (const [k, v] of Object.entries(original.signatures)) if (v && !signatures[k]) signatures[k] = v;
   return Object.freeze({ ...signed, signatures }) as Transaction;

@@ -32,6 +32,7 @@ import {
   transferTokenInstruction,
   type TokenAccountRef,
 } from "../instructions";
+import { latestBlockhash } from "../internal";
 import { checkMessageGrantArgs, grantMessageBytes, messageGrantArgs, type Cluster } from "../message";
 import type { CreateSessionArgs, Scope } from "../scope";
 import { fetchOwnerWallet, fetchSessionByKey, nextMessageNumber, sessionStatus, type SessionStatus } from "../sessions";
@@ -133,11 +134,7 @@ export class SessionWallet {
     /** Instructions signed in the same prompt, before `create_session` (e.g. a `deposit_sol`). */
     before?: readonly Instruction[];
   }): Promise<Sent> {
-    if (p.ownerSigner.address !== this.owner) throw new Error("ownerSigner is not this wallet's owner");
-    const existing = await this.status();
-    if (existing !== "missing") {
-      throw new Error(`this key already has a session (${existing}): revoke() it, or forget() the key and open a new SessionWallet`);
-    }
+    await this.checkGrantable(p.ownerSigner.address);
     let args: CreateSessionArgs;
     if (isScope(p.scope)) {
       const s = p.topUpLamports === undefined ? p.scope : p.scope.topUp(p.topUpLamports);
@@ -185,11 +182,7 @@ export class SessionWallet {
     /** `Text` (default: what Wallet Standard wallets show) or `Offchain`. */
     envelope?: MessageEnvelope;
   }): Promise<Sent> {
-    if (p.ownerSigner.address !== this.owner) throw new Error("ownerSigner is not this wallet's owner");
-    const existing = await this.status();
-    if (existing !== "missing") {
-      throw new Error(`this key already has a session (${existing}): revoke() it, or forget() the key and open a new SessionWallet`);
-    }
+    await this.checkGrantable(p.ownerSigner.address);
     const sponsor = typeof p.sponsor === "string" ? httpSponsor(p.sponsor) : p.sponsor;
     const [now, messageNumber, sponsorAddress] = await Promise.all([
       chainTime(this.rpc),
@@ -208,7 +201,7 @@ export class SessionWallet {
     await sponsoredGrantTransactionMessage({ ...common, signature: new Uint8Array(64), blockhash: placeholder });
     const signature = await signAndVerifyMessage(p.ownerSigner, message);
     // The blockhash after the prompt: the owner may take a while to read the message.
-    const { value: blockhash } = await this.rpc.getLatestBlockhash({ commitment: "confirmed" }).send();
+    const blockhash = await latestBlockhash(this.rpc);
     const transaction = await partiallySignTransactionMessageWithSigners(
       await sponsoredGrantTransactionMessage({ ...common, signature, blockhash }),
     );
@@ -217,6 +210,15 @@ export class SessionWallet {
     if (!(await this.session())) throw new Error(`the sponsor reported ${sent}, but this key has no session on chain`);
     this.granted = confirmed.signature;
     return confirmed;
+  }
+
+  /** Throws unless `ownerSigner` is this wallet's owner and this key has no session yet. */
+  private async checkGrantable(ownerSigner: Address): Promise<void> {
+    if (ownerSigner !== this.owner) throw new Error("ownerSigner is not this wallet's owner");
+    const existing = await this.status();
+    if (existing !== "missing") {
+      throw new Error(`this key already has a session (${existing}): revoke() it, or forget() the key and open a new SessionWallet`);
+    }
   }
 
   /** The signature of the last grant this object saw confirmed (`grant` or `grantByMessage`), if any. */

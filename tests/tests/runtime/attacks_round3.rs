@@ -634,11 +634,8 @@ fn hostile_session(sol: Option<u64>, mints: &[(Pubkey, u64)]) -> client::CreateS
 async fn lamports_credited_to_fakes_of_every_shape_never_offset_the_vaults_loss() {
     let mut env = TestEnv::new().await;
     let owner = env.owner.pubkey();
-    let vault = pda::vault(&owner).0;
     let mint = env.mint;
-    env.send_owner(&[ix::deposit_sol(&owner, 2 * SOL)])
-        .await
-        .unwrap();
+    let vault = env.fund_vault(2 * SOL).await;
     // Real vault-owned accounts to copy: an SPL one (165 bytes) and a Token-2022 associated
     // one (ImmutableOwner, 170 bytes).
     let vault_spl = env.create_token_account(&mint, &vault).await;
@@ -913,10 +910,7 @@ async fn lamports_parked_in_a_vault_owned_account_of_the_attackers_mint_are_char
 /// lamports, plus 5 SOL in the vault. Returns (vault, account, rent of the account).
 async fn vault_wrapped_sol(env: &mut TestEnv, amount: u64, unsynced: u64) -> (Pubkey, Pubkey, u64) {
     let owner = env.owner.pubkey();
-    let vault = pda::vault(&owner).0;
-    env.send_owner(&[ix::deposit_sol(&owner, 5 * SOL)])
-        .await
-        .unwrap();
+    let vault = env.fund_vault(5 * SOL).await;
     let ata = hostile::ata(&vault, &NATIVE, &SPL);
     env.send_owner(&[
         hostile::create_ata(&owner, &vault, &NATIVE, &SPL),
@@ -1057,10 +1051,7 @@ async fn an_owners_wrapped_sol_account_delegated_to_the_vault_is_capped_and_sol_
 ) {
     let mut env = TestEnv::new().await;
     let owner = env.owner.pubkey();
-    let vault = pda::vault(&owner).0;
-    env.send_owner(&[ix::deposit_sol(&owner, 2 * SOL)])
-        .await
-        .unwrap();
+    let vault = env.fund_vault(2 * SOL).await;
     let owner_native = hostile::ata(&owner, &NATIVE, &SPL);
     env.send_owner(&[
         hostile::create_ata(&owner, &owner, &NATIVE, &SPL),
@@ -1347,11 +1338,7 @@ async fn revoke_all_lands_on_an_account_under_cpi_guard_and_on_one_whose_mint_wa
 async fn a_vault_owned_account_whose_close_authority_is_the_thief_cannot_launder_vault_sol() {
     use spl_token_2022::instruction::{set_authority, AuthorityType};
     let mut env = TestEnv::new().await;
-    let owner = env.owner.pubkey();
-    let vault = pda::vault(&owner).0;
-    env.send_owner(&[ix::deposit_sol(&owner, 2 * SOL)])
-        .await
-        .unwrap();
+    let vault = env.fund_vault(2 * SOL).await;
     let thief = env.stranger.insecure_clone();
     let t = thief.pubkey();
     let mint = env.mint;

@@ -89,11 +89,7 @@ async fn a_planted_multisig_cannot_block_revoke_all_and_is_reported_as_skipped()
 #[tokio::test]
 async fn lamports_parked_in_a_multisig_dressed_as_a_vault_account_are_charged() {
     let mut env = TestEnv::new().await;
-    let owner = env.owner.pubkey();
-    let vault = pda::vault(&owner).0;
-    env.send_owner(&[ix::deposit_sol(&owner, 2 * SOL)])
-        .await
-        .unwrap();
+    let vault = env.fund_vault(2 * SOL).await;
     // A session that may call the hostile target, with no SOL allowance at all.
     env.create_session(
         Scope::until(START + 60)
@@ -125,11 +121,8 @@ async fn lamports_parked_in_a_multisig_dressed_as_a_vault_account_are_charged() 
 /// with caps on the native mint and `sol_cap` on SOL. Returns (vault, account).
 async fn unsynced_wrapped_sol(env: &mut TestEnv, unsynced: u64, sol_cap: u64) -> (Pubkey, Pubkey) {
     let owner = env.owner.pubkey();
-    let vault = pda::vault(&owner).0;
     let native = anchor_spl::token::spl_token::native_mint::ID;
-    env.send_owner(&[ix::deposit_sol(&owner, SOL)])
-        .await
-        .unwrap();
+    let vault = env.fund_vault(SOL).await;
     let ata = hostile::ata(&vault, &native, &SPL);
     let create = hostile::create_ata(&owner, &vault, &native, &SPL);
     let tip = solana_system_interface::instruction::transfer(&owner, &ata, unsynced);

@@ -37,10 +37,7 @@ async fn token_account_as_both_source_and_destination() {
 async fn sol_to_the_vault_itself_is_refused_and_charges_nothing() {
     let mut env = TestEnv::new().await;
     let owner = env.owner.pubkey();
-    let vault = pda::vault(&owner).0;
-    env.send_owner(&[ix::deposit_sol(&owner, SOL)])
-        .await
-        .unwrap();
+    let vault = env.fund_vault(SOL).await;
     env.create_session(
         Scope::until(START + 60)
             .sol(caps(SOL / 10))
@@ -113,9 +110,7 @@ async fn an_account_listed_twice_in_execute_is_counted_once() {
 async fn u64_limit_caps_and_amounts() {
     let mut env = TestEnv::new().await;
     let owner = env.owner.pubkey();
-    env.send_owner(&[ix::deposit_sol(&owner, SOL)])
-        .await
-        .unwrap();
+    env.fund_vault(SOL).await;
     let max = u64::MAX;
     let args = Scope::until(START + 60)
         .mint(

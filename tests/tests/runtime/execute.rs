@@ -25,9 +25,7 @@ fn game_scope() -> session_keys::policy::ProgramScope {
 async fn game_env() -> (TestEnv, Pubkey) {
     let mut env = TestEnv::new().await;
     let owner = env.owner.pubkey();
-    env.send_owner(&[ix::deposit_sol(&owner, 2 * SOL)])
-        .await
-        .unwrap();
+    env.fund_vault(2 * SOL).await;
     let args = Scope::until(START + 3600)
         .sol(caps(SOL / 10).per_instruction(60_000_000))
         .program(game_scope())
@@ -160,11 +158,7 @@ async fn a_batch_is_one_use_and_one_transaction() {
 #[tokio::test]
 async fn session_without_sol_caps_cannot_spend_vault_lamports() {
     let mut env = TestEnv::new().await;
-    let owner = env.owner.pubkey();
-    let vault = pda::vault(&owner).0;
-    env.send_owner(&[ix::deposit_sol(&owner, SOL)])
-        .await
-        .unwrap();
+    let vault = env.fund_vault(SOL).await;
     // A game session for moves only: no SOL allowance at all.
     let args = Scope::until(START + 60)
         .program(game_scope())
@@ -180,12 +174,8 @@ async fn session_without_sol_caps_cannot_spend_vault_lamports() {
 #[tokio::test]
 async fn token_purchases_are_charged_to_the_mint_caps() {
     let mut env = TestEnv::new().await;
-    let owner = env.owner.pubkey();
-    let vault = pda::vault(&owner).0;
     let mint = env.mint;
-    env.send_owner(&[ix::deposit_sol(&owner, SOL)])
-        .await
-        .unwrap();
+    let vault = env.fund_vault(SOL).await;
     let treasury_tokens = env.create_token_account(&mint, &game::treasury()).await;
     let vault_tokens = env.create_token_account(&mint, &vault).await;
     env.mint_to(&mint, &vault_tokens, 100 * TOKEN).await;
@@ -406,10 +396,7 @@ async fn every_comparison_operator_and_a_one_byte_prefix_hold_at_runtime() {
     use anchor_lang::Discriminator;
     let mut env = TestEnv::new().await;
     let owner = env.owner.pubkey();
-    let vault = pda::vault(&owner).0;
-    env.send_owner(&[ix::deposit_sol(&owner, SOL)])
-        .await
-        .unwrap();
+    let vault = env.fund_vault(SOL).await;
     // The treasury exists (rent-exempt) before the small purchases land in it.
     let fund = solana_system_interface::instruction::transfer(&owner, &game::treasury(), SOL);
     env.send_owner(&[fund]).await.unwrap();
@@ -462,11 +449,7 @@ async fn every_comparison_operator_and_a_one_byte_prefix_hold_at_runtime() {
 #[tokio::test]
 async fn window_caps_bind_execute_and_reopen_in_the_next_window() {
     let mut env = TestEnv::new().await;
-    let owner = env.owner.pubkey();
-    let vault = pda::vault(&owner).0;
-    env.send_owner(&[ix::deposit_sol(&owner, SOL)])
-        .await
-        .unwrap();
+    let vault = env.fund_vault(SOL).await;
     let args = Scope::until(START + 3600)
         .sol(caps(SOL).window(60, 30_000_000))
         .program(game_scope())

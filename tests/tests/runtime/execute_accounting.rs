@@ -112,11 +112,8 @@ async fn delegation(
 async fn closing_and_recreating_the_vaults_token_account_is_charged_to_sol() {
     let mut env = TestEnv::new().await;
     let owner = env.owner.pubkey();
-    let vault = pda::vault(&owner).0;
     let (mint, spl) = (env.mint, anchor_spl::token::ID);
-    env.send_owner(&[ix::deposit_sol(&owner, SOL)])
-        .await
-        .unwrap();
+    let vault = env.fund_vault(SOL).await;
     // The vault's (empty) associated token account, holding 0.5 SOL above its rent.
     let ata = hostile::ata(&vault, &mint, &spl);
     let create = hostile::create_ata(&owner, &vault, &mint, &spl);
@@ -207,10 +204,7 @@ async fn the_vaults_delegation_cannot_be_revoked_or_eaten_through_execute() {
 async fn a_flash_loan_inside_a_batch_costs_allowance() {
     let mut env = TestEnv::new().await;
     let owner = env.owner.pubkey();
-    let vault = pda::vault(&owner).0;
-    env.send_owner(&[ix::deposit_sol(&owner, SOL)])
-        .await
-        .unwrap();
+    let vault = env.fund_vault(SOL).await;
     let grant = |cap| {
         Scope::until(START + 60)
             .sol(caps(cap))

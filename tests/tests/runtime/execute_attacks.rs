@@ -3,7 +3,7 @@
 use session_keys::errors::SessionError;
 use session_keys_tests::{
     client::{
-        ix, pda,
+        ix,
         scope::{caps, program, Scope},
     },
     targets::{game, hostile},
@@ -32,12 +32,8 @@ struct Victim {
 /// a session that may call the hostile program freely, with 0.01 SOL and 5 tokens of caps.
 async fn victim() -> Victim {
     let mut env = TestEnv::new().await;
-    let owner = env.owner.pubkey();
-    let vault = pda::vault(&owner).0;
     let mint = env.mint;
-    env.send_owner(&[ix::deposit_sol(&owner, SOL)])
-        .await
-        .unwrap();
+    let vault = env.fund_vault(SOL).await;
     let vault_tokens = env.create_token_account(&mint, &vault).await;
     let empty_tokens = env.create_token_account(&mint, &vault).await;
     env.mint_to(&mint, &vault_tokens, 50 * TOKEN).await;

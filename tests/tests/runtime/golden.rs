@@ -753,6 +753,59 @@ fn scope_vectors() -> Vec<Value> {
         .collect()
 }
 
+/// The session-size rule (`policy::session_space`, `Session::space`) on every shape of grant:
+/// `create_session` instruction data and the account size the program allocates for it. The
+/// SDK's `sessionSpace` must give the same number for each.
+fn session_space_vectors() -> Vec<Value> {
+    use anchor_lang::InstructionData;
+    let market = fixed(40);
+    let shapes: Vec<(&str, session_keys::policy::CreateSessionArgs)> = vec![
+        (
+            "SOL only",
+            Scope::until(START + 60).sol(caps(SOL)).build_unchecked(),
+        ),
+        (
+            "one mint with a window, a label",
+            Scope::until(START + 60)
+                .mint(fixed(41), caps(5).window(60, 1))
+                .label("a label")
+                .build_unchecked(),
+        ),
+        (
+            "SOL, two mints, three destinations",
+            Scope::until(START + 60)
+                .sol(caps(SOL).per_instruction(10))
+                .mint(fixed(41), caps(5))
+                .mint(fixed(42), caps(7).window(3600, 2))
+                .destination(fixed(43))
+                .destination(fixed(44))
+                .destination(fixed(45))
+                .build_unchecked(),
+        ),
+        (
+            "the example game, and a program with rules",
+            Scope::until(START + 60)
+                .program(game::session_scope(50_000_000))
+                .program(
+                    program(market)
+                        .instruction(instruction(&[1, 2, 3]).arg_u64(8, CmpOp::Le, 99))
+                        .instruction(instruction(&[4]).account(0, &[fixed(46), fixed(47)]))
+                        .pass_session_signer(),
+                )
+                .label("bot")
+                .build_unchecked(),
+        ),
+    ];
+    shapes
+        .into_iter()
+        .map(|(name, args)| {
+            let space = args.space();
+            let data = session_keys::instruction::CreateSession { args }.data();
+            json!({ "name": name, "data": hex(&data), "space": space })
+        })
+        .collect()
+}
+
 /// Every event, built with distinct field values and serialized as `emit!` logs it.
 fn event_vectors() -> Vec<Value> {
     use anchor_lang::Event;
@@ -946,6 +999,7 @@ fn policy_golden_vectors_match_the_checked_in_file() {
     let golden = json!({
         "allowance": allowance_vectors(),
         "scopes": scope_vectors(),
+        "sessionSpace": session_space_vectors(),
         "events": event_vectors(),
     });
     let path = concat!(

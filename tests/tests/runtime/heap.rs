@@ -14,6 +14,7 @@ use session_keys::{
     policy::{ArgKind, ArgRule, CmpOp},
 };
 use session_keys_tests::{
+    alt::{lookup_keys, tx_bytes, v0_tx},
     client::{
         ix, pda,
         scope::{caps, instruction, program, CapsExt, ProgramScopeExt, Scope},
@@ -23,13 +24,7 @@ use session_keys_tests::{
     *,
 };
 use solana_sdk::{
-    account::Account,
-    hash::Hash,
-    instruction::Instruction,
-    message::{v0, AddressLookupTableAccount, VersionedMessage},
-    signature::Keypair,
-    signer::Signer,
-    transaction::VersionedTransaction,
+    instruction::Instruction, signature::Keypair, signer::Signer, transaction::VersionedTransaction,
 };
 
 /// Largest transaction a validator accepts (`PACKET_DATA_SIZE`).
@@ -74,10 +69,19 @@ fn table(rows: &[Row]) -> String {
     s
 }
 
-/// Prints the table, then asserts that every case succeeded and fits the heap.
+/// Where the measured tables are quoted for users.
+const DOCS: &str = include_str!("../../../docs/11-performance.md");
+
+/// Prints the table, then asserts that every case succeeded and fits the heap, and that
+/// docs/11-performance.md quotes the table exactly (so the figures users read never drift).
 #[track_caller]
 fn report(title: &str, rows: &[Row]) {
-    println!("\n### {title}\n\n{}", table(rows));
+    let quoted = format!("#### {title}\n\n{}", table(rows));
+    println!("\n{quoted}");
+    assert!(
+        DOCS.contains(&quoted),
+        "docs/11-performance.md does not quote this measurement; paste it in:\n\n{quoted}"
+    );
     for r in rows {
         assert_eq!(
             r.record.succeeded, !r.refused,
@@ -93,11 +97,6 @@ fn report(title: &str, rows: &[Row]) {
             r.record.total()
         );
     }
-}
-
-/// Wire size of a transaction: signature count, signatures, message.
-fn tx_bytes(tx: &VersionedTransaction) -> usize {
-    1 + 64 * tx.signatures.len() + tx.message.serialize().len()
 }
 
 /// Sends `tx` (whose top-level instructions are `ixs`, exactly one of session-keys) and returns
@@ -154,63 +153,6 @@ async fn legacy_case(
     measure(env, name, case, tx, &[i]).await
 }
 
-/// Writes an address lookup table holding `addresses` (extended in slot 0, so active now).
-async fn lookup_table(env: &mut TestEnv, addresses: Vec<Pubkey>) -> AddressLookupTableAccount {
-    const PROGRAM: Pubkey = solana_sdk::pubkey!("AddressLookupTab1e1111111111111111111111111");
-    assert!(addresses.len() <= 256);
-    // `LookupTableMeta` (56 bytes): state tag 1 (lookup table), deactivation slot u64::MAX,
-    // last extended slot 0, start index 0, no authority, padding; then the addresses.
-    let mut data = vec![0u8; 56];
-    data[0..4].copy_from_slice(&1u32.to_le_bytes());
-    data[4..12].copy_from_slice(&u64::MAX.to_le_bytes());
-    for a in &addresses {
-        data.extend_from_slice(a.as_ref());
-    }
-    let key = Pubkey::new_unique();
-    let rent = env.ctx.banks_client.get_rent().await.unwrap();
-    let account = Account {
-        lamports: rent.minimum_balance(data.len()),
-        data,
-        owner: PROGRAM,
-        executable: false,
-        rent_epoch: 0,
-    };
-    env.ctx.set_account(&key, &account.into());
-    if env.clock().await.slot == 0 {
-        env.ctx.warp_to_slot(2).unwrap();
-    }
-    AddressLookupTableAccount { key, addresses }
-}
-
-/// A v0 transaction of `ixs` paid by `signers[0]`, every other key looked up in `table`.
-fn v0_tx(
-    ixs: &[Instruction],
-    signers: &[&Keypair],
-    table: &AddressLookupTableAccount,
-    blockhash: Hash,
-) -> VersionedTransaction {
-    let message = v0::Message::try_compile(
-        &signers[0].pubkey(),
-        ixs,
-        std::slice::from_ref(table),
-        blockhash,
-    )
-    .unwrap();
-    VersionedTransaction::try_new(VersionedMessage::V0(message), signers).unwrap()
-}
-
-/// Every non-signer key of `ixs` but the top-level program ids: what a lookup table can hold.
-fn lookup_keys(ixs: &[Instruction]) -> Vec<Pubkey> {
-    let programs: Vec<Pubkey> = ixs.iter().map(|i| i.program_id).collect();
-    let mut keys: Vec<Pubkey> = Vec::new();
-    for m in ixs.iter().flat_map(|i| &i.accounts) {
-        if !m.is_signer && !programs.contains(&m.pubkey) && !keys.contains(&m.pubkey) {
-            keys.push(m.pubkey);
-        }
-    }
-    keys
-}
-
 /// The mints of the biggest session: three new ones, then the default mint (last, so that
 /// `transfer_token` scans the whole list).
 async fn four_mints(env: &mut TestEnv) -> Vec<Pubkey> {
@@ -265,7 +207,7 @@ async fn biggest_session(
             delegate,
         )
     };
-    let table = lookup_table(env, lookup_keys(&[build(&args)])).await;
+    let table = env.lookup_table(lookup_keys(&[build(&args)])).await;
     let fits = |args: &CreateSessionArgs| {
         args.check(START).is_ok()
             && tx_bytes(&v0_tx(&[build(args)], &[&owner], &table, blockhash)) <= TX_LIMIT
@@ -713,7 +655,9 @@ async fn worst_execute_fits_the_heap() {
     fill(&mut accepted, refs_max);
     let blockhash = env.ctx.last_blockhash;
     let i = ix::execute(&big.pubkey(), &o, &accepted);
-    let table = lookup_table(&mut env, lookup_keys(std::slice::from_ref(&i))).await;
+    let table = env
+        .lookup_table(lookup_keys(std::slice::from_ref(&i)))
+        .await;
     // Pad the calls' data (the target ignores trailing bytes) up to the size limit.
     let padded = |calls: &[Instruction], pad: usize| {
         let mut calls = calls.to_vec();
@@ -748,7 +692,9 @@ async fn worst_execute_fits_the_heap() {
     let mut refused = calls;
     fill(&mut refused, MAX_INSTRUCTION_ACCOUNTS - 4);
     let i = ix::execute(&big.pubkey(), &o, &refused);
-    let table = lookup_table(&mut env, lookup_keys(std::slice::from_ref(&i))).await;
+    let table = env
+        .lookup_table(lookup_keys(std::slice::from_ref(&i)))
+        .await;
     let blockhash = env.ctx.last_blockhash;
     let tx = v0_tx(std::slice::from_ref(&i), &[&big], &table, blockhash);
     let case = format!(
@@ -827,7 +773,9 @@ async fn worst_revoke_all_sessions_fits_the_heap() {
 
     let pairs = padded_pairs(&delegated[max..]);
     let i = ix::revoke_all_sessions(&o, &pairs);
-    let table = lookup_table(&mut env, lookup_keys(std::slice::from_ref(&i))).await;
+    let table = env
+        .lookup_table(lookup_keys(std::slice::from_ref(&i)))
+        .await;
     let blockhash = env.ctx.last_blockhash;
     let tx = v0_tx(std::slice::from_ref(&i), &[&owner], &table, blockhash);
     let case = format!(
@@ -856,7 +804,14 @@ async fn worst_revoke_all_sessions_fits_the_heap() {
 async fn message_grant_fits_the_heap() {
     use session_keys::instructions::{MessageEnvelope, MessageGrantArgs};
     use session_keys_tests::client::message::{self, LOCALNET};
-    let mut env = TestEnv::new().await;
+    // Fixed keys: the message text shows keys in base58 (43 or 44 characters), so random ones
+    // would make the quoted sizes drift by a byte.
+    let mut env = TestEnv::with_keys(
+        program_test(),
+        Keypair::new_from_array([7; 32]),
+        Keypair::new_from_array([9; 32]),
+    )
+    .await;
     let sponsor = env.stranger.insecure_clone();
     let key = env.key.insecure_clone();
     let mut rows = Vec::new();
@@ -889,7 +844,7 @@ async fn message_grant_fits_the_heap() {
         valid_until: START + 300,
         envelope: MessageEnvelope::Text,
     };
-    let player = Keypair::new();
+    let player = Keypair::new_from_array([21; 32]);
     let ixs = sponsored(&player, &demo);
     let tx = env.legacy_transaction(&ixs, &[&sponsor, &key]).await.into();
     rows.push(
@@ -906,11 +861,13 @@ async fn message_grant_fits_the_heap() {
     // The biggest: the demo's domain and label, SOL caps with a window and a per-instruction
     // cap, then programs with instruction rules (what games need), then mints, while the v0
     // transaction fits.
-    let player = Keypair::new();
+    let player = Keypair::new_from_array([22; 32]);
     let mut big = demo.clone();
     big.sol = Some(caps(10 * SOL).per_instruction(SOL).window(3600, SOL));
     big.programs.clear();
-    let table = lookup_table(&mut env, lookup_keys(&sponsored(&player, &big))).await;
+    let table = env
+        .lookup_table(lookup_keys(&sponsored(&player, &big)))
+        .await;
     let fits = |args: &MessageGrantArgs| {
         args.to_create_args().check(START).is_ok()
             && tx_bytes(&v0_tx(
@@ -928,17 +885,19 @@ async fn message_grant_fits_the_heap() {
             Some(p) if p.instructions.len() < usize::from(MAX_INSTRUCTION_RULES) => p
                 .instructions
                 .push(instruction(&[0xEE, n, 0, 0, 0, 0, 0, 1])),
-            _ => next.programs.push(program(Pubkey::new_unique())),
+            _ => next
+                .programs
+                .push(program(Pubkey::new_from_array([100 + n; 32]))),
         }
         if next.programs.len() > usize::from(MAX_PROGRAMS) || !fits(&next) {
             break;
         }
         big = next;
     }
-    for _ in 0..MAX_MINTS {
+    for i in 0..MAX_MINTS {
         let mut next = big.clone();
         next.mints.push(session_keys::instructions::MintCapsArgs {
-            mint: Pubkey::new_unique(),
+            mint: Pubkey::new_from_array([200 + i; 32]),
             caps: caps(1_000 * TOKEN)
                 .per_instruction(TOKEN)
                 .window(60, 100 * TOKEN),
@@ -950,7 +909,7 @@ async fn message_grant_fits_the_heap() {
     }
     let ixs = sponsored(&player, &big);
     let lookup = lookup_keys(&ixs);
-    let table = lookup_table(&mut env, lookup).await;
+    let table = env.lookup_table(lookup).await;
     let blockhash = env.ctx.last_blockhash;
     let tx = v0_tx(&ixs, &[&sponsor, &key], &table, blockhash);
     let case = format!(

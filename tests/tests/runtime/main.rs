@@ -2,19 +2,25 @@
 #![allow(deprecated)]
 
 mod attacks_round3;
+mod caps_and_uses;
 mod close_session;
 mod crafted_accounts;
 mod create_session;
 mod duplicates_and_limits;
 mod events;
+mod events_more;
 mod execute;
 mod execute_accounting;
 mod execute_attacks;
+mod expiry_edges;
+mod forged_grant;
 mod golden;
 mod heap;
 mod message_grant;
 mod policy_edges;
+mod rent_payer;
 mod revoke;
+mod rules_at_runtime;
 mod sizes;
 mod substitution;
 mod token_2022_extensions;

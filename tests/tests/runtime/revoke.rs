@@ -75,9 +75,7 @@ async fn session_key_can_revoke_itself_and_strangers_cannot() {
 async fn revoke_all_kills_every_session_and_new_ones_work() {
     let mut env = env_session().await;
     let (owner, key) = (env.owner.pubkey(), env.key.pubkey());
-    env.send_owner(&[ix::deposit_sol(&owner, SOL)])
-        .await
-        .unwrap();
+    env.fund_vault(SOL).await;
     let key2 = Keypair::new();
     let args = Scope::until(START + 3600)
         .sol(caps(SOL))

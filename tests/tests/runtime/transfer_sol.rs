@@ -60,9 +60,7 @@ async fn moves_lamports_within_caps() {
 async fn token_only_session_cannot_move_sol() {
     let mut env = TestEnv::new().await;
     let (owner, key) = (env.owner.pubkey(), env.key.pubkey());
-    env.send_owner(&[ix::deposit_sol(&owner, SOL)])
-        .await
-        .unwrap();
+    env.fund_vault(SOL).await;
     env.create_session(
         Scope::until(START + 60)
             .mint(env.mint, caps(1))
@@ -83,9 +81,7 @@ async fn token_only_session_cannot_move_sol() {
 async fn sol_destination_allow_list_and_expiry() {
     let mut env = TestEnv::new().await;
     let (owner, key) = (env.owner.pubkey(), env.key.pubkey());
-    env.send_owner(&[ix::deposit_sol(&owner, SOL)])
-        .await
-        .unwrap();
+    env.fund_vault(SOL).await;
     let shop = Pubkey::new_unique();
     let args = Scope::until(START + 10)
         .sol(caps(SOL))

@@ -8,6 +8,7 @@ use anchor_spl::{
         state::{Account as Account2022, Mint, Multisig},
     },
 };
+use localnet::Localnet;
 use serde_json::{json, Value};
 use session_keys_tests::fakes::multisig_signers_imitating;
 use solana_rpc_client::nonblocking::rpc_client::RpcClient;
@@ -97,6 +98,32 @@ impl Home {
 impl Drop for Home {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// A running localnet, a confirmed-commitment client on it with the clock at [`T0`], and a home
+/// directory whose owner holds 20 SOL: what every CLI test starts from.
+pub struct Setup {
+    /// The localnet (stopped when dropped).
+    pub net: Localnet,
+    /// An RPC client on it.
+    pub rpc: RpcClient,
+    /// The CLI's home: config, owner keypair.
+    pub home: Home,
+}
+
+impl Setup {
+    /// Starts it all.
+    pub async fn new() -> Self {
+        let net = Localnet::start(0).unwrap();
+        let rpc = RpcClient::new_with_commitment(
+            net.url().into(),
+            solana_commitment_config::CommitmentConfig::confirmed(),
+        );
+        set_time(&rpc, T0).await;
+        let home = Home::new(net.url());
+        airdrop(&rpc, &home.owner.pubkey(), 20 * SOL).await;
+        Self { net, rpc, home }
     }
 }
 

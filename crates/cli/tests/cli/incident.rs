@@ -4,7 +4,6 @@
 use crate::common::*;
 use anchor_lang::prelude::Pubkey;
 use anchor_spl::token_2022::spl_token_2022::{self, state::AccountState};
-use localnet::Localnet;
 use serde_json::{json, Value};
 use session_keys_client::{
     ix::{self, TokenTransfer},
@@ -29,17 +28,10 @@ fn sorted(v: &Value) -> Vec<String> {
 
 #[tokio::test]
 async fn revoke_all_stops_a_stolen_key_whatever_a_stranger_planted() {
-    let net = Localnet::start(0).unwrap();
-    let rpc = RpcClient::new_with_commitment(
-        net.url().into(),
-        solana_commitment_config::CommitmentConfig::confirmed(),
-    );
-    set_time(&rpc, T0).await;
-    let home = Home::new(net.url());
+    let Setup { net, rpc, home } = Setup::new().await;
     let owner = home.owner.insecure_clone();
     let o = owner.pubkey();
     let vault = pda::vault(&o).0;
-    airdrop(&rpc, &o, 20 * SOL).await;
     let stranger = Keypair::new();
     airdrop(&rpc, &stranger.pubkey(), SOL).await;
 

@@ -1,9 +1,7 @@
 //! What the operator types or writes: amounts are read exactly or refused, and a keypair file
 //! the CLI cannot read is named, never echoed.
 use crate::common::*;
-use localnet::Localnet;
 use session_keys_client::{pda, rpc::SessionClient};
-use solana_rpc_client::nonblocking::rpc_client::RpcClient;
 use solana_sdk::{signature::Keypair, signer::Signer};
 
 /// 2^53 + 1: the first integer an `f64` cannot hold.
@@ -11,16 +9,9 @@ const ABOVE_F64: u64 = 9_007_199_254_740_993;
 
 #[tokio::test]
 async fn amounts_are_exact_from_scope_files_and_arguments() {
-    let net = Localnet::start(0).unwrap();
-    let rpc = RpcClient::new_with_commitment(
-        net.url().into(),
-        solana_commitment_config::CommitmentConfig::confirmed(),
-    );
-    set_time(&rpc, T0).await;
-    let home = Home::new(net.url());
+    let Setup { net, rpc, home } = Setup::new().await;
     let o = home.owner.pubkey();
     let vault = pda::vault(&o).0;
-    airdrop(&rpc, &o, 10 * SOL).await;
     // A 0-decimal mint: base units are what is written.
     let mint = spl_mint(&rpc, &home.owner, 0, 2 * ABOVE_F64).await;
     let m = mint.to_string();

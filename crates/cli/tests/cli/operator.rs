@@ -10,17 +10,10 @@ use solana_sdk::{signature::Keypair, signer::Signer};
 
 #[tokio::test]
 async fn an_operator_runs_a_wallet_from_the_shell() {
-    let net = Localnet::start(0).unwrap();
-    let rpc = RpcClient::new_with_commitment(
-        net.url().into(),
-        solana_commitment_config::CommitmentConfig::confirmed(),
-    );
-    set_time(&rpc, T0).await;
-    let home = Home::new(net.url());
+    let Setup { net, rpc, home } = Setup::new().await;
     let owner = home.owner.insecure_clone();
     let o = owner.pubkey();
     let vault = pda::vault(&o).0;
-    airdrop(&rpc, &o, 20 * SOL).await;
     let mint = mint_with_balance(&rpc, &owner).await;
     let m = mint.to_string();
 

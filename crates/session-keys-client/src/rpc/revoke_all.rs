@@ -19,13 +19,8 @@ use session_keys::{
     events::AllSessionsRevoked,
     policy::{TokenProgram, TokenState, TOKEN_ACCOUNT_LEN},
 };
-use solana_rpc_client_api::{
-    config::{RpcAccountInfoConfig, RpcProgramAccountsConfig},
-    filter::{Memcmp, RpcFilterType},
-    response::UiAccountEncoding,
-};
+use solana_rpc_client_api::filter::{Memcmp, RpcFilterType};
 use solana_sdk::{
-    account::Account,
     signature::{Keypair, Signature},
     signer::Signer,
 };
@@ -111,20 +106,7 @@ impl SessionClient {
             if let Some(size) = size {
                 filters.push(RpcFilterType::DataSize(size as u64));
             }
-            let config = RpcProgramAccountsConfig {
-                filters: Some(filters),
-                account_config: RpcAccountInfoConfig {
-                    encoding: Some(UiAccountEncoding::Base64Zstd),
-                    ..Default::default()
-                },
-                ..Default::default()
-            };
-            let accounts = self
-                .rpc
-                .get_program_ui_accounts_with_config(&program_id, config)
-                .await?;
-            for (address, ui) in accounts {
-                let account: Option<Account> = ui.decode();
+            for (address, account) in self.program_accounts(&program_id, filters).await? {
                 let state = account
                     .filter(|a| a.owner == program_id)
                     .and_then(|a| TokenState::parse(program, &a.data));

@@ -2,7 +2,6 @@ use crate::emit;
 use crate::{
     errors::SessionError,
     events::SessionClosed,
-    policy,
     state::{Session, Wallet},
 };
 use anchor_lang::prelude::*;
@@ -26,8 +25,7 @@ pub struct CloseSession<'info> {
 impl CloseSession<'_> {
     fn validate(&self, now: i64) -> Result<()> {
         let s = &self.session;
-        let dead = s.check_live(now, self.wallet.nonce).is_err()
-            || policy::next_use(s.uses, s.max_uses).is_err();
+        let dead = s.check_usable(now, self.wallet.nonce).is_err();
         require!(dead, SessionError::SessionStillActive);
         Ok(())
     }

@@ -1,5 +1,5 @@
 use crate::emit;
-use crate::{errors::SessionError, events::VaultTokenAccountClosed, state::Wallet};
+use crate::{events::VaultTokenAccountClosed, instructions::owner_signed::*};
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{self, CloseAccount, TokenAccount, TokenInterface};
 
@@ -7,11 +7,8 @@ use anchor_spl::token_interface::{self, CloseAccount, TokenAccount, TokenInterfa
 /// destination the owner picks. Owner only, so no rent is ever stuck in vault accounts.
 #[derive(Accounts)]
 pub struct CloseVaultTokenAccount<'info> {
-    /// The owner.
-    pub owner: Signer<'info>,
-    /// The owner's wallet account (vault bump).
-    #[account(has_one = owner @ SessionError::NotOwner)]
-    pub wallet: Box<Account<'info, Wallet>>,
+    /// Owner and wallet.
+    pub gate: OwnerSigned<'info>,
     /// CHECK: the owner's vault PDA, checked in `validate()` with the stored bump.
     pub vault: UncheckedAccount<'info>,
     /// The empty vault-owned token account to close.
@@ -26,7 +23,7 @@ pub struct CloseVaultTokenAccount<'info> {
 
 impl CloseVaultTokenAccount<'_> {
     fn validate(&self) -> Result<()> {
-        self.wallet
+        self.gate
             .check_vault_token_account(self.vault.key, &self.token_account.owner)
     }
 
@@ -34,7 +31,7 @@ impl CloseVaultTokenAccount<'_> {
     pub fn handler(ctx: Context<Self>) -> Result<()> {
         ctx.accounts.validate()?;
         let a = ctx.accounts;
-        let seeds = a.wallet.vault_seeds();
+        let seeds = a.gate.wallet.vault_seeds();
         token_interface::close_account(CpiContext::new_with_signer(
             a.token_program.key(),
             CloseAccount {
@@ -45,7 +42,7 @@ impl CloseVaultTokenAccount<'_> {
             &[&seeds],
         ))?;
         emit!(VaultTokenAccountClosed {
-            owner: a.owner.key(),
+            owner: a.gate.owner.key(),
             token_account: a.token_account.key(),
             destination: a.destination.key(),
         });

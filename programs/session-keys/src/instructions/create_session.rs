@@ -1,8 +1,7 @@
-use crate::emit;
 use crate::{
     constants::*,
     errors::SessionError,
-    events::SessionCreated,
+    instructions::grant_session::{check_session_key, store_session},
     policy::Grant,
     state::{Session, SessionKeys, Wallet},
 };
@@ -62,12 +61,12 @@ pub struct CreateSession<'info> {
 
 impl CreateSession<'_> {
     fn validate(&self, grant: &Grant, delegate_amount: Option<u64>) -> Result<()> {
-        let (owner, key) = (self.owner.key(), self.session_key.key());
-        require_keys_neq!(owner, key, SessionError::SessionKeyIsOwner);
-        require!(
-            key != self.vault.key() && key != self.wallet.key(),
-            SessionError::SessionKeyIsProgramAccount
-        );
+        check_session_key(
+            self.owner.key,
+            self.session_key.key,
+            self.vault.key,
+            &self.wallet.key(),
+        )?;
         if delegate_amount.is_some() {
             let account = self
                 .owner_token_account
@@ -132,15 +131,14 @@ impl CreateSession<'_> {
             session_key: a.session_key.key(),
             payer: a.payer.key(),
         };
-        let session = &mut a.session;
-        session.set_inner(Session::from_grant(grant, keys, now, a.wallet.nonce));
-        session.invariant()?;
-        emit!(SessionCreated::of(
-            session,
-            session.key(),
+        store_session(
+            &mut a.session,
+            grant,
+            keys,
+            now,
+            a.wallet.nonce,
             top_up,
-            delegate_amount.unwrap_or(0)
-        ));
-        Ok(())
+            delegate_amount.unwrap_or(0),
+        )
     }
 }

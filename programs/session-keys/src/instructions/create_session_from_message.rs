@@ -2,7 +2,8 @@ use crate::emit;
 use crate::{
     constants::*,
     errors::SessionError,
-    events::{MessageGrantUsed, SessionCreated},
+    events::MessageGrantUsed,
+    instructions::grant_session::{check_session_key, store_session},
     policy::{
         message::{ed25519, instructions_sysvar, signed_message},
         MessageContext,
@@ -83,14 +84,9 @@ impl CreateSessionFromMessage<'_> {
     }
 
     fn validate_keys(&self, vault: &Pubkey) -> Result<()> {
-        let (owner, key) = (self.owner.key(), self.session_key.key());
-        require_keys_neq!(self.sponsor.key(), key, SessionError::SponsorIsSessionKey);
-        require_keys_neq!(owner, key, SessionError::SessionKeyIsOwner);
-        require!(
-            key != *vault && key != self.wallet.key(),
-            SessionError::SessionKeyIsProgramAccount
-        );
-        Ok(())
+        let key = self.session_key.key;
+        require_keys_neq!(*self.sponsor.key, *key, SessionError::SponsorIsSessionKey);
+        check_session_key(self.owner.key, key, vault, &self.wallet.key())
     }
 
     /// Checks that the one Ed25519 instruction of the transaction sits right before this one,
@@ -165,13 +161,10 @@ impl CreateSessionFromMessage<'_> {
             session_key: a.session_key.key(),
             payer: a.sponsor.key(),
         };
-        let session = &mut a.session;
-        session.set_inner(Session::from_grant(grant, keys, now, a.wallet.nonce));
-        session.invariant()?;
-        emit!(SessionCreated::of(session, session.key(), 0, 0));
+        store_session(&mut a.session, grant, keys, now, a.wallet.nonce, 0, 0)?;
         emit!(MessageGrantUsed {
             owner,
-            session: session.key(),
+            session: a.session.key(),
             sponsor: a.sponsor.key(),
             message_number: args.message_number,
         });

@@ -1,6 +1,5 @@
 use crate::{
     errors::SessionError,
-    policy,
     state::{Session, Wallet},
 };
 use anchor_lang::prelude::*;
@@ -28,13 +27,12 @@ pub struct SessionSigned<'info> {
 }
 
 impl SessionSigned<'_> {
-    /// The gate: the session is unexpired and not revoked under the owner's current nonce,
-    /// `vault` is the owner's vault, and a use is left. The key and the wallet were checked by
-    /// the account constraints.
+    /// The gate: the session is usable ([`Session::check_usable`]: unexpired, not revoked
+    /// under the owner's current nonce, a use left) and `vault` is the owner's vault. The key
+    /// and the wallet were checked by the account constraints.
     pub fn check(&self, now: i64) -> Result<()> {
-        self.session.check_live(now, self.wallet.nonce)?;
+        self.session.check_usable(now, self.wallet.nonce)?;
         self.wallet.check_vault(self.vault.key)?;
-        policy::next_use(self.session.uses, self.session.max_uses)?;
         Ok(())
     }
 }

@@ -1,16 +1,13 @@
 use crate::emit;
-use crate::{errors::SessionError, events::SolWithdrawn, state::Wallet, vault_cpi};
+use crate::{errors::SessionError, events::SolWithdrawn, instructions::owner_signed::*, vault_cpi};
 use anchor_lang::prelude::*;
 
 /// Moves lamports out of the owner's vault to any destination the owner picks. Owner only; no
 /// caps apply, so funds are never stuck in the vault.
 #[derive(Accounts)]
 pub struct WithdrawSol<'info> {
-    /// The owner.
-    pub owner: Signer<'info>,
-    /// The owner's wallet account (vault bump).
-    #[account(has_one = owner @ SessionError::NotOwner)]
-    pub wallet: Box<Account<'info, Wallet>>,
+    /// Owner and wallet.
+    pub gate: OwnerSigned<'info>,
     /// CHECK: the owner's vault PDA, checked in `validate()` with the stored bump.
     #[account(mut)]
     pub vault: UncheckedAccount<'info>,
@@ -24,7 +21,7 @@ pub struct WithdrawSol<'info> {
 impl WithdrawSol<'_> {
     fn validate(&self, amount: u64) -> Result<()> {
         require!(amount > 0, SessionError::ZeroAmount);
-        self.wallet.check_vault(self.vault.key)
+        self.gate.check(self.vault.key)
     }
 
     /// Transfers `amount` lamports out of the vault, signed by the vault.
@@ -32,14 +29,14 @@ impl WithdrawSol<'_> {
         ctx.accounts.validate(amount)?;
         let a = ctx.accounts;
         vault_cpi::vault_lamports(
-            &a.wallet,
+            &a.gate.wallet,
             &a.system_program.to_account_info(),
             &a.vault,
             &a.destination,
             amount,
         )?;
         emit!(SolWithdrawn {
-            owner: a.owner.key(),
+            owner: a.gate.owner.key(),
             to: a.destination.key(),
             amount,
         });

@@ -1,5 +1,7 @@
 use crate::emit;
-use crate::{errors::SessionError, events::TokenWithdrawn, state::Wallet, vault_cpi};
+use crate::{
+    errors::SessionError, events::TokenWithdrawn, instructions::owner_signed::*, vault_cpi,
+};
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{TokenAccount, TokenInterface};
 
@@ -7,11 +9,8 @@ use anchor_spl::token_interface::{TokenAccount, TokenInterface};
 /// picks. Owner only; no caps apply, so funds are never stuck in the vault.
 #[derive(Accounts)]
 pub struct WithdrawToken<'info> {
-    /// The owner.
-    pub owner: Signer<'info>,
-    /// The owner's wallet account (vault bump).
-    #[account(has_one = owner @ SessionError::NotOwner)]
-    pub wallet: Box<Account<'info, Wallet>>,
+    /// Owner and wallet.
+    pub gate: OwnerSigned<'info>,
     /// CHECK: the owner's vault PDA, checked in `validate()` with the stored bump.
     pub vault: UncheckedAccount<'info>,
     /// A token account owned by the vault.
@@ -29,7 +28,7 @@ pub struct WithdrawToken<'info> {
 impl WithdrawToken<'_> {
     fn validate(&self, amount: u64) -> Result<()> {
         require!(amount > 0, SessionError::ZeroAmount);
-        self.wallet
+        self.gate
             .check_vault_token_account(self.vault.key, &self.from.owner)
     }
 
@@ -38,7 +37,7 @@ impl WithdrawToken<'_> {
         ctx.accounts.validate(amount)?;
         let a = ctx.accounts;
         vault_cpi::vault_tokens(
-            &a.wallet,
+            &a.gate.wallet,
             &a.token_program.to_account_info(),
             &a.vault,
             &a.from.to_account_info(),
@@ -48,7 +47,7 @@ impl WithdrawToken<'_> {
             decimals,
         )?;
         emit!(TokenWithdrawn {
-            owner: a.owner.key(),
+            owner: a.gate.owner.key(),
             mint: a.mint.key(),
             to: a.to.key(),
             amount,

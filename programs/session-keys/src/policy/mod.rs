@@ -1,5 +1,6 @@
-//! Pure policy: expiry, caps, windows, uses, destinations, the grant, call scope and the
-//! effects of calls.
+//! Pure policy: expiry, caps, windows, uses, destinations, the grant, call scope, the
+//! effects of calls, and what a token account or a mint is (read as its token program reads
+//! it).
 //!
 //! Nothing here touches accounts or the runtime, so every rule is unit- and property-tested
 //! on the host. Instructions call these functions from their `validate()`.
@@ -11,6 +12,7 @@ pub mod expiry;
 pub mod grant;
 pub mod message;
 pub mod mints;
+pub mod token_account;
 pub mod uses;
 
 #[cfg(test)]
@@ -24,6 +26,7 @@ pub use expiry::*;
 pub use grant::*;
 pub use message::{MessageContext, MessageEnvelope, MessageGrantArgs};
 pub use mints::*;
+pub use token_account::*;
 pub use uses::*;
 
 /// Result of a policy check: a [`crate::errors::SessionError`] names the broken rule.

@@ -128,6 +128,14 @@ impl Session {
         policy::check_live(now, self.expires_at, self.nonce, wallet_nonce)
     }
 
+    /// Whether this session can act now: unexpired, created under the owner's current nonce,
+    /// and with a use left. The one rule behind the session gate, verify-in-target,
+    /// `close_session` (a session that fails it is dead) and the clients' status.
+    pub fn check_usable(&self, now: i64, wallet_nonce: u64) -> PolicyResult<()> {
+        self.check_live(now, wallet_nonce)?;
+        policy::next_use(self.uses, self.max_uses).map(|_| ())
+    }
+
     /// Records one use, or [`SessionError::UsesExhausted`].
     pub fn record_use(&mut self) -> PolicyResult<()> {
         self.uses = policy::next_use(self.uses, self.max_uses)?;

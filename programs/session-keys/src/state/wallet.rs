@@ -80,20 +80,13 @@ impl Wallet {
         Ok(())
     }
 
-    /// Checks that `vault` is this owner's vault and owns a token account whose owner field is
-    /// `token_owner` (the owner-only instructions on vault token accounts).
-    pub fn check_vault_token_account(&self, vault: &Pubkey, token_owner: &Pubkey) -> Result<()> {
-        self.check_vault(vault)?;
-        require_keys_eq!(*token_owner, *vault, SessionError::WrongSourceAccount);
-        Ok(())
-    }
-
     /// The message counter after `revoke_all_sessions`: the low 53 bits of the first 8 bytes
     /// (little-endian) of SHA-256(domain tag, owner, old counter, slot, unix time), so the
-    /// number is exact as a JavaScript number and a wallet can show and sign it as is. Numbers are otherwise
-    /// sequential, so a plain `+ 1` would let a message signed in advance with the next number
-    /// (say, phished) survive the revocation, and even become valid through it; a value that
-    /// depends on the slot of the revocation cannot be signed in advance. Never the old value.
+    /// number is exact as a JavaScript number and a wallet can show and sign it as is.
+    /// Numbers are otherwise sequential, so a plain `+ 1` would let a message signed in
+    /// advance with the next number (say, phished) survive the revocation, and even become
+    /// valid through it; a value that depends on the slot of the revocation cannot be signed
+    /// in advance. Never the old value.
     pub fn message_counter_after_revoke(
         owner: &Pubkey,
         counter: u64,

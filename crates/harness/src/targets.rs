@@ -404,3 +404,23 @@ pub mod hostile {
         ix
     }
 }
+
+/// SPL Memo v3, which `solana-program-test` loads (sBPF): it accepts any UTF-8 instruction
+/// data and requires every account passed to it to sign, so a call with no accounts is a
+/// target whose data the caller chooses freely and that moves nothing.
+pub mod memo {
+    use super::*;
+
+    /// The SPL Memo v3 program.
+    pub const ID: Pubkey =
+        anchor_lang::prelude::pubkey!("MemoSq4gqABAXKb96qnH8TysNcWxMyWCqXgDLGmfcHr");
+
+    /// A memo of `data` (which must be UTF-8 for the program to accept it), no accounts.
+    pub fn memo(data: &[u8]) -> Instruction {
+        Instruction {
+            program_id: ID,
+            accounts: vec![],
+            data: data.to_vec(),
+        }
+    }
+}

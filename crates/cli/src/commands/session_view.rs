@@ -1,0 +1,67 @@
+//! A session as `list` and `show` print it: its state's name and its JSON document.
+use anchor_lang::prelude::Pubkey;
+use serde_json::{json, Value};
+use session_keys::state::Session;
+use session_keys_client::rpc::{Remaining, SessionState};
+
+/// The state as the CLI prints it.
+pub(super) fn state_name(s: SessionState) -> &'static str {
+    match s {
+        SessionState::Live => "live",
+        SessionState::Expired => "expired",
+        SessionState::Revoked => "revoked",
+        SessionState::Exhausted => "exhausted",
+    }
+}
+
+/// The JSON document of the session `s` at `address`, in `state` at `now`, with what it may
+/// still move (`left`, from [`session_keys_client::rpc::remaining`]).
+pub(super) fn session_json(
+    address: &Pubkey,
+    s: &Session,
+    state: SessionState,
+    left: &[Remaining],
+    now: i64,
+) -> Value {
+    let left: Vec<Value> = left
+        .iter()
+        .map(|r| {
+            json!({
+                "mint": r.mint.map(|m| m.to_string()),
+                "availableNow": r.now,
+                "windowRemaining": (r.window != u64::MAX).then_some(r.window),
+                "lifetimeRemaining": r.lifetime,
+            })
+        })
+        .collect();
+    let allowance = |a: &session_keys::policy::Allowance| {
+        json!({
+            "lifetimeCap": a.lifetime_cap,
+            "spent": a.spent,
+            "windowSeconds": a.window_secs,
+            "windowCap": (a.window_secs != 0).then_some(a.window_cap),
+            "windowSpent": a.window_spent_at(now),
+        })
+    };
+    json!({
+        "address": address.to_string(),
+        "owner": s.owner.to_string(),
+        "sessionKey": s.session_key.to_string(),
+        "payer": s.payer.to_string(),
+        "label": s.label,
+        "state": state_name(state),
+        "createdAt": s.created_at,
+        "expiresAt": s.expires_at,
+        "uses": s.uses,
+        "maxUses": (s.max_uses != session_keys::policy::UNLIMITED_USES).then_some(s.max_uses),
+        "sol": s.sol.as_ref().map(allowance),
+        "mints": s.mints.iter().map(|m| {
+            let mut v = allowance(&m.allowance);
+            v["mint"] = json!(m.mint.to_string());
+            v
+        }).collect::<Vec<_>>(),
+        "destinations": s.destinations.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        "programs": s.programs.iter().map(|p| p.program_id.to_string()).collect::<Vec<_>>(),
+        "remaining": left,
+    })
+}
