@@ -2,6 +2,7 @@
 #![allow(deprecated)]
 
 mod attacks_round3;
+mod attacks_round3_accounting;
 mod caps_and_uses;
 mod close_session;
 mod crafted_accounts;
