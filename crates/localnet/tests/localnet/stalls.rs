@@ -141,3 +141,83 @@ fn idle_clients_cannot_stall_the_server() {
 
     assert!(call_promptly(url, "getHealth").is_some(), "still serving");
 }
+
+fn chunked(extra: &str) -> String {
+    format!(
+        "POST / HTTP/1.1\r\nHost: localnet\r\nContent-Type: application/json\r\n{extra}\
+         Transfer-Encoding: chunked\r\n\r\n"
+    )
+}
+
+#[test]
+fn a_stalled_chunked_body_gets_408_at_the_body_deadline() {
+    let net = Localnet::start(0).unwrap();
+    let url = net.url();
+    let start = Instant::now();
+    // Chunked bodies that stop partway, then send nothing: a chunk announced and cut short,
+    // one whose size line never ends, one whole chunk with no last chunk after it, and a
+    // partial chunk after `100 Continue`.
+    let json = r#"{"jsonrpc":"2.0","id":1,"method":"getHealth"}"#;
+    let size = format!("{:x}\r\n", json.len());
+    let partial = format!("{size}{}", &json[..json.len() / 2]);
+    let mut streams: Vec<TcpStream> = [
+        format!("{}{partial}", chunked("")),
+        format!("{}{}", chunked(""), &size[..1]),
+        format!("{}{size}{json}\r\n", chunked("")),
+        format!("{}{partial}", chunked("Expect: 100-continue\r\n")),
+    ]
+    .iter()
+    .map(|request| stalled(url, request))
+    .collect();
+
+    // Meanwhile, anyone else is answered at once, before the stalled bodies' deadline: the
+    // same chunked request sent whole among them.
+    let mut whole = stalled(
+        url,
+        &format!(
+            "{}{size}{json}\r\n0\r\n\r\n",
+            chunked("Connection: close\r\n")
+        ),
+    );
+    let (status, body, _) = response(&mut whole, PROMPT).expect("whole chunked body: no answer");
+    assert_eq!(status, 200, "{body}");
+    let answer: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(answer["result"], "ok", "{answer}");
+    for method in ["getHealth", "getSlot", "getHealth"] {
+        let answer = call_promptly(url, method)
+            .unwrap_or_else(|| panic!("{method} not answered within {PROMPT:?}"));
+        assert!(answer.get("result").is_some(), "{answer}");
+    }
+    assert!(
+        start.elapsed() < BODY_DEADLINE,
+        "others were not served while the chunked bodies stalled"
+    );
+
+    // Each stalled body gets 408 with a JSON-RPC error (-32600) once the deadline passed, and
+    // within a few seconds of it.
+    for (i, stream) in streams.iter_mut().enumerate() {
+        let (status, body, at) = response(stream, BODY_DEADLINE + PROMPT).unwrap_or_else(|| {
+            panic!("chunked {i}: no answer within {:?}", BODY_DEADLINE + PROMPT)
+        });
+        assert_eq!(status, 408, "chunked {i}: {body}");
+        let error: Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(error["error"]["code"], -32600, "{error}");
+        let message = error["error"]["message"].as_str().unwrap();
+        assert!(
+            message.contains("body")
+                && message.contains(&format!("within {} s", BODY_DEADLINE.as_secs())),
+            "chunked {i}: {error}"
+        );
+        let elapsed = at - start;
+        assert!(
+            elapsed >= BODY_DEADLINE,
+            "chunked {i}: answered early, after {elapsed:?}"
+        );
+        assert!(
+            elapsed <= BODY_DEADLINE + PROMPT,
+            "chunked {i}: answered late, after {elapsed:?}"
+        );
+    }
+
+    assert!(call_promptly(url, "getHealth").is_some(), "still serving");
+}

@@ -9,7 +9,7 @@ use anchor_spl::{
 use localnet::Localnet;
 use session_keys_client::{
     ix, pda,
-    rpc::{SessionClient, SessionState, TOKEN_DELEGATE_OFFSET, TOKEN_OWNER_OFFSET},
+    rpc::{SessionClient, SessionState, REVOKES_PER_TX, TOKEN_DELEGATE_OFFSET, TOKEN_OWNER_OFFSET},
     scope::{caps, Scope},
 };
 use session_keys_tests::fakes::{multisig_signers_imitating, token_account_image};
@@ -22,7 +22,7 @@ use solana_sdk::{
     instruction::{AccountMeta, Instruction},
     program_pack::Pack,
     pubkey::Pubkey,
-    signature::Keypair,
+    signature::{Keypair, Signature},
     signer::Signer,
 };
 use solana_transaction_status_client_types::UiTransactionEncoding;
@@ -309,4 +309,119 @@ async fn revoke_all_kills_sessions_first_and_lists_only_real_token_accounts() {
         client.rpc().get_account(&fake.pubkey()).await.unwrap(),
         fake_before
     );
+}
+
+/// The static account keys of a confirmed transaction.
+async fn keys_of(client: &SessionClient, signature: &Signature) -> Vec<Pubkey> {
+    client
+        .rpc()
+        .get_transaction(signature, UiTransactionEncoding::Base64)
+        .await
+        .unwrap()
+        .transaction
+        .transaction
+        .decode()
+        .unwrap()
+        .message
+        .static_account_keys()
+        .to_vec()
+}
+
+#[tokio::test]
+async fn revoke_all_revokes_thirteen_delegations_in_chunks_after_the_nonce_bump() {
+    assert_eq!(REVOKES_PER_TX, 12);
+    let net = Localnet::start(0).unwrap();
+    let client = SessionClient::new(net.url());
+    let owner = funded(&client, 10 * SOL).await;
+    let o = owner.pubkey();
+    let vault = pda::vault(&o).0;
+    let now = client.now().await.unwrap();
+    let args = Scope::until(now + 3600).sol(caps(SOL)).build(now).unwrap();
+    client
+        .send(
+            &[ix::create_session(
+                &o,
+                &o,
+                &Pubkey::new_unique(),
+                args,
+                None,
+            )],
+            &[&owner],
+        )
+        .await
+        .unwrap();
+    let nonce = client.wallet(&o).await.unwrap().unwrap().nonce;
+
+    // 13 real token accounts of the owner, each approved to the vault: 7 under SPL Token, 6
+    // under Token-2022, so that a chunk spans both programs.
+    let spl_mint = mint(&client, &owner, &spl_token::ID).await;
+    let mint_22 = mint(&client, &owner, &spl_token_2022::ID).await;
+    let mut accounts = Vec::new();
+    for i in 0..REVOKES_PER_TX + 1 {
+        let (mint, program) = if i < 7 {
+            (&spl_mint, &spl_token::ID)
+        } else {
+            (&mint_22, &spl_token_2022::ID)
+        };
+        accounts.push(delegated(&client, &owner, mint, program, false, &vault).await);
+    }
+    for a in &accounts {
+        assert_eq!(delegate_of(&client, a).await, Some(vault));
+    }
+    let mut expected = accounts.clone();
+    expected.sort();
+    let mut listed: Vec<Pubkey> = client
+        .delegated_token_accounts(&o)
+        .await
+        .unwrap()
+        .iter()
+        .map(|a| a.address)
+        .collect();
+    listed.sort();
+    assert_eq!(listed, expected);
+
+    let report = client.revoke_all(&owner).await.unwrap();
+    assert!(report.failed.is_empty(), "{:?}", report.failed);
+    assert_eq!(report.skipped, Vec::<Pubkey>::new());
+    assert_eq!(report.frozen, Vec::<Pubkey>::new());
+    let mut revoked = report.revoked.clone();
+    revoked.sort();
+    assert_eq!(revoked, expected, "exactly the 13, each once");
+
+    // 1 nonce bump + 12 + 1, each bumping the nonce.
+    assert_eq!(report.signatures.len(), 3, "{:?}", report.signatures);
+    let wallet = client.wallet(&o).await.unwrap().unwrap();
+    assert_eq!((report.nonce, wallet.nonce), (nonce + 3, nonce + 3));
+    assert_eq!(report.message_counter, wallet.message_counter);
+
+    // Token accounts each transaction carries: none in the first, then 12, then 1, each of
+    // the 13 in exactly one.
+    let mut per_tx = Vec::new();
+    let mut carried = Vec::new();
+    for signature in &report.signatures {
+        let keys = keys_of(&client, signature).await;
+        let listed: Vec<Pubkey> = keys.into_iter().filter(|k| accounts.contains(k)).collect();
+        per_tx.push(listed.len());
+        carried.extend(listed);
+    }
+    assert_eq!(per_tx, [0, REVOKES_PER_TX, 1]);
+    carried.sort();
+    assert_eq!(carried, expected);
+    let mut first = keys_of(&client, &report.signatures[0]).await;
+    first.sort();
+    let mut first_expected = vec![o, pda::wallet(&o).0, session_keys_client::PROGRAM_ID];
+    first_expected.sort();
+    assert_eq!(first, first_expected);
+
+    for a in &accounts {
+        assert_eq!(delegate_of(&client, a).await, None, "{a} still delegated");
+    }
+    assert!(client
+        .delegated_token_accounts(&o)
+        .await
+        .unwrap()
+        .is_empty());
+    let sessions = client.list_sessions(&o).await.unwrap();
+    assert_eq!(sessions.len(), 1);
+    assert_eq!(sessions[0].state, SessionState::Revoked);
 }
