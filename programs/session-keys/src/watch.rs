@@ -11,8 +11,9 @@ use anchor_lang::{prelude::*, system_program};
 
 /// The token state of `info`, if it is (still) a token account as the token program that owns
 /// it reads it ([`TokenState::parse`]): a multisig or a mint dressed up as a token account is
-/// not one, so it is neither watched nor able to offset an outflow.
-fn read_token(info: &AccountInfo) -> Option<TokenState> {
+/// not one, so it is neither watched nor able to offset an outflow. Also what
+/// `revoke_all_sessions` reads its listed accounts with.
+pub(crate) fn read_token(info: &AccountInfo) -> Option<TokenState> {
     let program = TokenProgram::of(info.owner)?;
     TokenState::parse(program, &info.try_borrow_data().ok()?)
 }

@@ -1,10 +1,7 @@
 use crate::emit;
 use crate::{
-    constants::MAX_REVOKE_TOKEN_ACCOUNTS,
-    errors::SessionError,
-    events::AllSessionsRevoked,
-    policy::{TokenProgram, TokenState},
-    state::Wallet,
+    constants::MAX_REVOKE_TOKEN_ACCOUNTS, errors::SessionError, events::AllSessionsRevoked,
+    state::Wallet, watch::read_token,
 };
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{self, Revoke};
@@ -40,16 +37,10 @@ impl<'info> RevokeAllSessions<'info> {
     /// delegate. Anything else is skipped: no listed account may stop the nonce bump that
     /// kills every session.
     fn revocable(&self, vault: &Pubkey, account: &AccountInfo, program: &AccountInfo) -> bool {
-        let Some(token_program) = TokenProgram::of(program.key) else {
-            return false;
-        };
         if account.owner != program.key || !account.is_writable {
             return false;
         }
-        let Ok(data) = account.try_borrow_data() else {
-            return false;
-        };
-        TokenState::parse(token_program, &data).is_some_and(|t| {
+        read_token(account).is_some_and(|t| {
             t.owner == self.owner.key() && t.delegate.as_ref() == Some(vault) && !t.frozen()
         })
     }
