@@ -1,5 +1,6 @@
 //! The gasless grant over JSON-RPC: an owner with no SOL signs a message, a sponsor sends it
 //! with `SessionClient::grant_by_message`, the session key plays; a replay is refused by name.
+use super::SOL;
 use localnet::Localnet;
 use session_keys_client::{
     ix,
@@ -11,8 +12,6 @@ use session_keys_client::{
 };
 use session_keys_tests::targets::game;
 use solana_sdk::{signature::Keypair, signer::Signer};
-
-const SOL: u64 = 1_000_000_000;
 
 #[tokio::test]
 async fn a_sponsor_grants_by_message_over_rpc_and_a_replay_is_refused() {

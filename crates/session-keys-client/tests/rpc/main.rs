@@ -7,3 +7,21 @@ mod bot;
 mod gasless;
 mod revoke_all;
 mod sessions;
+
+use session_keys_client::rpc::SessionClient;
+use solana_sdk::{signature::Keypair, signer::Signer};
+
+/// One SOL in lamports.
+const SOL: u64 = 1_000_000_000;
+
+/// A new key holding `lamports`, airdropped and confirmed.
+async fn funded(client: &SessionClient, lamports: u64) -> Keypair {
+    let key = Keypair::new();
+    let sig = client
+        .rpc()
+        .request_airdrop(&key.pubkey(), lamports)
+        .await
+        .unwrap();
+    client.rpc().poll_for_signature(&sig).await.unwrap();
+    key
+}

@@ -1,4 +1,5 @@
 //! `SessionClient::revoke_all` and `delegated_token_accounts` against planted look-alikes.
+use super::{funded, SOL};
 use anchor_spl::{
     token::spl_token,
     token_2022::spl_token_2022::{
@@ -27,19 +28,7 @@ use solana_sdk::{
 };
 use solana_transaction_status_client_types::UiTransactionEncoding;
 
-const SOL: u64 = 1_000_000_000;
 const ATA: Pubkey = Pubkey::from_str_const("ATokenGPvbdGVxr1b2hvZbsiqW5xWH25efTNsLJA8knL");
-
-async fn funded(client: &SessionClient, lamports: u64) -> Keypair {
-    let key = Keypair::new();
-    let sig = client
-        .rpc()
-        .request_airdrop(&key.pubkey(), lamports)
-        .await
-        .unwrap();
-    client.rpc().poll_for_signature(&sig).await.unwrap();
-    key
-}
 
 async fn rent(client: &SessionClient, len: usize) -> u64 {
     client

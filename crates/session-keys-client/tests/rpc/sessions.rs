@@ -1,4 +1,5 @@
 //! The `rpc` feature against a localnet started by each test.
+use super::{funded, SOL};
 use anchor_lang::AccountDeserialize;
 use localnet::Localnet;
 use serde_json::json;
@@ -12,7 +13,6 @@ use session_keys_tests::targets::game;
 use solana_rpc_client_api::request::RpcRequest;
 use solana_sdk::{pubkey::Pubkey, signature::Keypair, signer::Signer};
 
-const SOL: u64 = 1_000_000_000;
 const T0: i64 = 1_800_000_000;
 
 async fn set_time(client: &SessionClient, unix_timestamp: i64) {
@@ -26,17 +26,6 @@ async fn set_time(client: &SessionClient, unix_timestamp: i64) {
         )
         .await
         .unwrap();
-}
-
-async fn funded(client: &SessionClient, lamports: u64) -> Keypair {
-    let key = Keypair::new();
-    let sig = client
-        .rpc()
-        .request_airdrop(&key.pubkey(), lamports)
-        .await
-        .unwrap();
-    client.rpc().poll_for_signature(&sig).await.unwrap();
-    key
 }
 
 /// A localnet frozen at [`T0`] and a client of it.
