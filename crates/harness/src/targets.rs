@@ -424,3 +424,30 @@ pub mod memo {
         }
     }
 }
+
+/// Token-2022 account settings the tests switch on.
+pub mod token_2022 {
+    use super::*;
+    use anchor_spl::token_2022::spl_token_2022::{
+        self,
+        extension::{cpi_guard::instruction::enable_cpi_guard, ExtensionType},
+    };
+
+    /// Grows `account` for the CPI Guard extension (its `owner` paying the rent) and switches
+    /// the guard on: both instructions signed by `owner`.
+    pub fn cpi_guard(account: &Pubkey, owner: &Pubkey) -> [Instruction; 2] {
+        let t22 = spl_token_2022::ID;
+        [
+            spl_token_2022::instruction::reallocate(
+                &t22,
+                account,
+                owner,
+                owner,
+                &[],
+                &[ExtensionType::CpiGuard],
+            )
+            .expect("reallocate"),
+            enable_cpi_guard(&t22, account, owner, &[]).expect("enable"),
+        ]
+    }
+}

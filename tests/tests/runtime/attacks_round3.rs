@@ -1246,7 +1246,7 @@ async fn a_hook_mint_named_with_spl_token_as_its_program_skips_the_hook_check_bu
 
 #[tokio::test]
 async fn revoke_all_lands_on_an_account_under_cpi_guard_and_on_one_whose_mint_was_paused() {
-    use spl_token_2022::extension::{cpi_guard::instruction::enable_cpi_guard, pausable};
+    use spl_token_2022::extension::pausable;
     let mut env = TestEnv::new().await;
     let owner = env.owner.pubkey();
     let vault = pda::vault(&owner).0;
@@ -1259,21 +1259,10 @@ async fn revoke_all_lands_on_an_account_under_cpi_guard_and_on_one_whose_mint_wa
     let mint = env.create_mint(&T22).await;
     let guarded = env.create_token_account(&mint, &owner).await;
     env.mint_to(&mint, &guarded, 100 * TOKEN).await;
-    env.send_owner(&[
-        spl_token_2022::instruction::reallocate(
-            &T22,
-            &guarded,
-            &owner,
-            &owner,
-            &[],
-            &[ExtensionType::CpiGuard],
-        )
-        .unwrap(),
-        enable_cpi_guard(&T22, &guarded, &owner, &[]).unwrap(),
-        approve(&guarded),
-    ])
-    .await
-    .unwrap();
+    let [grow, guard] = targets::token_2022::cpi_guard(&guarded, &owner);
+    env.send_owner(&[grow, guard, approve(&guarded)])
+        .await
+        .unwrap();
     // The owner's account of a pausable mint (the context payer is its pause authority),
     // delegated to the vault, then the mint paused by its authority.
     let pausable_mint = env

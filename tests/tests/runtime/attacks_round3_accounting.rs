@@ -1512,7 +1512,6 @@ const ACCOUNT_FROZEN: u32 = 17;
 async fn token_2022_guarded_default_frozen_and_permanent_delegate_accounts_are_accounted_as_documented(
 ) {
     use spl_token_2022::extension::{
-        cpi_guard::instruction::enable_cpi_guard,
         default_account_state::instruction::initialize_default_account_state, ExtensionType,
     };
     use spl_token_2022::state::AccountState;
@@ -1533,17 +1532,10 @@ async fn token_2022_guarded_default_frozen_and_permanent_delegate_accounts_are_a
     let vault_tokens = env.create_token_account(&mint, &vault).await;
     env.mint_to(&mint, &guarded, 100 * TOKEN).await;
     env.mint_to(&mint, &vault_tokens, 100 * TOKEN).await;
+    let [grow, guard] = targets::token_2022::cpi_guard(&guarded, &owner);
     env.send_owner(&[
-        spl_token_2022::instruction::reallocate(
-            &T22,
-            &guarded,
-            &owner,
-            &owner,
-            &[],
-            &[ExtensionType::CpiGuard],
-        )
-        .unwrap(),
-        enable_cpi_guard(&T22, &guarded, &owner, &[]).unwrap(),
+        grow,
+        guard,
         spl_token_2022::instruction::approve(&T22, &guarded, &vault, &owner, &[], 30 * TOKEN)
             .unwrap(),
     ])

@@ -199,25 +199,13 @@ async fn default_frozen_accounts_cannot_move_until_thawed() {
 
 #[tokio::test]
 async fn cpi_guard_blocks_the_in_instruction_approval_but_not_a_direct_one() {
-    use spl_token_2022::extension::cpi_guard::instruction::enable_cpi_guard;
     let mut env = TestEnv::new().await;
     let owner = env.owner.pubkey();
     let mint = env.create_mint(&T22).await;
     let from = env.create_token_account(&mint, &owner).await;
     let to = env.create_token_account(&mint, &Pubkey::new_unique()).await;
     env.mint_to(&mint, &from, 100 * TOKEN).await;
-    let guard = [
-        spl_token_2022::instruction::reallocate(
-            &T22,
-            &from,
-            &owner,
-            &owner,
-            &[],
-            &[ExtensionType::CpiGuard],
-        )
-        .unwrap(),
-        enable_cpi_guard(&T22, &from, &owner, &[]).unwrap(),
-    ];
+    let guard = targets::token_2022::cpi_guard(&from, &owner);
     env.send_owner(&guard).await.unwrap();
 
     // create_session approves through CPI with the owner's signature: CPI Guard refuses it.
