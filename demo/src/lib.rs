@@ -407,9 +407,9 @@ async fn gasless_chapter(env: &mut TestEnv) -> Step {
         .get_rent()
         .await
         .map_err(|e| e.to_string())?;
-    if session_rent != rent.minimum_balance(257) || wallet_rent != rent.minimum_balance(59) {
+    if session_rent != rent.minimum_balance(264) || wallet_rent != rent.minimum_balance(60) {
         return Err(
-            "the session (257 bytes) and the wallet (59 bytes) should be rent-exempt".into(),
+            "the session (264 bytes) and the wallet (60 bytes) should be rent-exempt".into(),
         );
     }
     if paid != session_rent + wallet_rent + 15_000 {

@@ -31,6 +31,8 @@ fuzz_target!(|data: &[u8]| {
             for m in &args.mints {
                 assert!(Allowance::from_args(&m.caps, NOW).is_ok());
             }
+            let grant = args.clone().into_grant(NOW).expect("checked grant builds");
+            assert!(grant.references.capacity <= session_keys::constants::MAX_REFERENCE_HISTORY);
         }
     }
     // A message grant: whatever the arguments, the rebuilt message never panics, and a grant
@@ -63,6 +65,20 @@ fuzz_target!(|data: &[u8]| {
             let _ = message::instructions_sysvar::instruction_at(data, i);
         }
     }
+    // An owner budget: whatever caps are accepted build an allowance that keeps the invariant,
+    // and a change never forgets what was counted.
+    if let Some(b) = decode::<ix::SetBudget>(data) {
+        if let Ok(first) = b.caps.allowance(None, NOW) {
+            assert!(first.invariant().is_ok());
+            let spent = first.charged(1, NOW).unwrap_or(first);
+            if let Ok(changed) = b.caps.allowance(Some(&spent), NOW + 1) {
+                assert!(session_keys::policy::budget_invariant(&changed).is_ok());
+                assert_eq!(changed.spent, spent.spent);
+            }
+        }
+    }
+    let _ = decode::<ix::RemoveBudget>(data);
+    let _ = decode::<ix::Preview>(data);
     let _ = decode::<ix::Execute>(data);
     let _ = decode::<ix::TransferToken>(data);
     let _ = decode::<ix::TransferSol>(data);
@@ -71,6 +87,9 @@ fuzz_target!(|data: &[u8]| {
     let mut d = data;
     let _ =
         <session_keys::state::Session as anchor_lang::AccountDeserialize>::try_deserialize(&mut d);
+    let mut d = data;
+    let _ =
+        <session_keys::state::Budget as anchor_lang::AccountDeserialize>::try_deserialize(&mut d);
     token_account_views_agree(data);
     token_account_views_agree(&as_token_account(data));
 });

@@ -10,6 +10,10 @@
 //   `@codama/errors`) and gives `@codama/renderers-js` `@codama/nodes` 1.9.0: from 1.10.0,
 //   `structTypeNode([])` omits `fields`, and renderers-js 2.2.0 builds such an empty struct
 //   for every instruction's (empty) extra arguments, then crashes reading `fields.filter`.
+// - Codama names the input type of a defined type `X` `XArgs`: the IDL's `UsesWindow` and
+//   `UsesWindowArgs` would both render `UsesWindowArgs` (TS2308), and the IDL's `SessionStatus`
+//   (the preview's) would shadow the SDK's own `SessionStatus`: `renameTypes` below renames them
+//   in the IDL read here (same bytes, same IDL file).
 // - Codama's JS renderer renders no events: a visitor turns each event into a defined type
 //   `<event>Event` whose codec keeps the 8-byte discriminator as a checked hidden prefix, so
 //   `getSessionCreatedEventDecoder().decode(bytes)` decodes a "Program data:" payload whole.
@@ -30,7 +34,16 @@ const idlPath = join(sdk, "..", "idl", "session_keys.json");
 const target = join(sdk, "src", "generated");
 const check = process.argv.includes("--check");
 
-const idl = JSON.parse(readFileSync(idlPath, "utf8"));
+const idl = renameTypes(JSON.parse(readFileSync(idlPath, "utf8")), {
+  // Codama names the input type of every defined type `X` `XArgs`: the IDL's `UsesWindow`
+  // would give a `UsesWindowArgs` that collides with the IDL's own `UsesWindowArgs`
+  // (TS2308). The rate limit's grant argument becomes `RateLimitArgs` (input type
+  // `RateLimitArgsArgs`, as `CapsArgs`/`CapsArgsArgs`); the bytes are unchanged.
+  UsesWindowArgs: "RateLimitArgs",
+  // The preview's `SessionStatus` enum (Live, Expired, Revoked, OutOfUses, RateLimited) would
+  // shadow the SDK's `SessionStatus` ("live" | "expired" | ...) exported since 0.1.
+  SessionStatus: "PreviewSessionStatus",
+});
 const codama = createFromRoot(rootNodeFromAnchor(idl));
 
 // Events as defined types (with their discriminator as a hidden, checked prefix).
@@ -146,6 +159,25 @@ try {
   }
 } finally {
   rmSync(out, { recursive: true, force: true });
+}
+
+/**
+ * Renames IDL types (`types[].name` and every `{ defined: ... }` reference) before Codama reads
+ * them; a name the IDL does not have is skipped, so a rename done in the program makes its
+ * entry here a no-op.
+ */
+function renameTypes(node, map) {
+  if (Array.isArray(node)) return node.map((n) => renameTypes(n, map));
+  if (!node || typeof node !== "object") return node;
+  const out = {};
+  for (const [k, v] of Object.entries(node)) {
+    if (k === "defined" && typeof v === "string" && map[v]) out[k] = map[v];
+    else if (k === "defined" && v && typeof v === "object" && map[v.name]) out[k] = { ...v, name: map[v.name] };
+    else out[k] = renameTypes(v, map);
+  }
+  // A type definition is `{ name, type: { kind, ... } }` (an argument's type has no `kind`).
+  if (typeof node.name === "string" && map[node.name] && typeof node.type?.kind === "string") out.name = map[node.name];
+  return out;
 }
 
 function listFiles(dir) {

@@ -65,3 +65,24 @@ export function parseEvents(
   }
   return out;
 }
+
+/** The payment reference an event carries (`SolTransferred`, `TokenTransferred`, `Executed`), or `null`. */
+export function eventReference(event: SessionKeysEvent): Uint8Array | null {
+  const data = event.data as { reference?: unknown };
+  if (!data.reference || typeof data.reference !== "object" || !("__option" in data.reference)) return null;
+  const r = data.reference as { __option: "Some" | "None"; value?: Uint8Array };
+  return r.__option === "Some" && r.value ? new Uint8Array(r.value) : null;
+}
+
+/**
+ * The events of a transaction's logs that carry `reference`: how a server matches an on-chain
+ * payment to its request with `getTransaction` alone (check the event's owner, destination or
+ * mint and amount too).
+ */
+export function eventsWithReference(logs: readonly string[] | null | undefined, reference: Uint8Array): SessionKeysEvent[] {
+  const want = hex(reference);
+  return parseEvents(logs).filter((e) => {
+    const r = eventReference(e);
+    return r !== null && hex(r) === want;
+  });
+}

@@ -127,7 +127,8 @@ export function checkMessageLabel(label: string): void {
  * fields (domain, label) and its deadline (`MessageExpired` at or after `validUntil`).
  */
 export function checkMessageGrantArgs(args: AnyGrantArgs, now: Amount): void {
-  checkCreateSessionArgs({ ...args, topUpLamports: 0n, delegateAmount: null }, now);
+  // A message grant has no top-up, delegation, rate limit or reference history.
+  checkCreateSessionArgs({ ...args, topUpLamports: 0n, delegateAmount: null, usesWindow: null, referenceHistory: 0 }, now);
   checkDomain(args.domain);
   checkMessageLabel(args.label);
   if (BigInt(now) >= BigInt(args.validUntil)) {

@@ -9,6 +9,9 @@
  *   .program(program(GAME).instruction(instruction(MOVE_PLAYER)))
  *   .label("my game")
  *   .build(now);
+ *
+ * // a bot: at most 10 actions a minute, and no payment reference twice among its last 16
+ * scope(now + 3600).sol(caps(1_000_000n)).rateLimit(10, 60).referenceHistory(16).build(now);
  * ```
  */
 import { getArrayEncoder, type Address, type ReadonlyUint8Array } from "@solana/kit";
@@ -21,6 +24,7 @@ import {
   type CreateSessionInstructionDataArgs,
   getProgramScopeEncoder,
   type InstructionRuleArgs,
+  type RateLimitArgsArgs,
   type WindowArgsArgs,
 } from "./generated";
 import {
@@ -35,6 +39,7 @@ import {
   MAX_LABEL_LEN,
   MAX_MINTS,
   MAX_PROGRAMS,
+  MAX_REFERENCE_HISTORY,
   MAX_SESSION_DURATION,
 } from "./generated/idl";
 import {
@@ -45,10 +50,12 @@ import {
   SESSION_KEYS_ERROR__EMPTY_SCOPE,
   SESSION_KEYS_ERROR__EXPIRY_IN_PAST,
   SESSION_KEYS_ERROR__EXPIRY_TOO_FAR,
+  SESSION_KEYS_ERROR__INVALID_RATE_LIMIT,
   SESSION_KEYS_ERROR__INVALID_SCOPE_RULE,
   SESSION_KEYS_ERROR__INVALID_WINDOW,
   SESSION_KEYS_ERROR__LABEL_TOO_LONG,
   SESSION_KEYS_ERROR__MATH_OVERFLOW,
+  SESSION_KEYS_ERROR__REFERENCE_HISTORY_TOO_LONG,
   SESSION_KEYS_ERROR__REFUSED_TARGET,
   SESSION_KEYS_ERROR__SESSION_TOO_LARGE,
   SESSION_KEYS_ERROR__TOO_MANY_DESTINATIONS,
@@ -228,6 +235,10 @@ export interface ScopeSpec {
   label: string;
   topUpLamports: Amount;
   delegateAmount?: Amount;
+  /** At most `uses` actions per aligned window of `seconds`. */
+  rateLimit?: { uses: number; seconds: number };
+  /** Payment references remembered (and refused again), 0 to `MAX_REFERENCE_HISTORY`. */
+  referenceHistory?: number;
 }
 
 /** Fluent scope builder; `build(now)` checks it and returns the instruction arguments. */
@@ -262,6 +273,23 @@ export class Scope {
   /** Limits the number of uses (transfers and `execute` calls). */
   maxUses(uses: number): Scope {
     return this.with({ maxUses: uses });
+  }
+  /**
+   * Rate limit: at most `uses` actions (transfers and `execute` batches) per aligned window of
+   * `seconds`, on top of `maxUses`; a use past it is refused with `RateLimited` until the
+   * window reopens (the Rust client's `Scope::rate_limit`).
+   */
+  rateLimit(uses: number, seconds: number): Scope {
+    return this.with({ rateLimit: { uses, seconds } });
+  }
+  /**
+   * Remembers the last `n` payment references and refuses them again with
+   * `ReferenceAlreadyUsed` (33 bytes of session rent each, at most `MAX_REFERENCE_HISTORY`);
+   * 0 (the default): the session takes no reference (the Rust client's
+   * `Scope::reference_history`).
+   */
+  referenceHistory(n: number): Scope {
+    return this.with({ referenceHistory: n });
   }
   /** Label for wallet UIs (at most 32 UTF-8 bytes). */
   label(label: string): Scope {
@@ -327,6 +355,8 @@ function toArgs(s: ScopeSpec): CreateSessionArgs {
     label: s.label,
     topUpLamports: BigInt(s.topUpLamports),
     delegateAmount: s.delegateAmount === undefined ? null : BigInt(s.delegateAmount),
+    usesWindow: s.rateLimit ? { uses: s.rateLimit.uses, seconds: s.rateLimit.seconds } : null,
+    referenceHistory: s.referenceHistory ?? 0,
   };
 }
 
@@ -388,6 +418,9 @@ export function checkCreateSessionArgs(args: CreateSessionArgs | CreateSessionIn
   if (opt<number>(args.maxUses) === 0 || (delegate !== null && BigInt(delegate) === 0n)) refuse(SESSION_KEYS_ERROR__ZERO_CAP);
   if (sol) checkCaps(sol);
   args.mints.forEach((m) => checkCaps(m.caps));
+  const rate = opt<RateLimitArgsArgs>(args.usesWindow);
+  if (rate && (rate.uses === 0 || rate.seconds === 0)) refuse(SESSION_KEYS_ERROR__INVALID_RATE_LIMIT);
+  if (args.referenceHistory > MAX_REFERENCE_HISTORY) refuse(SESSION_KEYS_ERROR__REFERENCE_HISTORY_TOO_LONG);
   if (sessionSpace(args) > MAX_SESSION_SPACE) refuse(SESSION_KEYS_ERROR__SESSION_TOO_LARGE);
 }
 
@@ -396,10 +429,23 @@ const SESSION_FIXED_SIZE = 8 + 1 + 1 + 32 * 3 + 8 * 3 + 4 + 4;
 /** Stored size of one allowance and of one mint's caps. */
 const ALLOWANCE_SIZE = 52;
 const MINT_ALLOWANCE_SIZE = 32 + ALLOWANCE_SIZE;
+/** Stored size of a rate limit (`UsesWindow`: max, seconds, start, used) and of one remembered reference (length + 32 bytes). */
+const USES_WINDOW_SIZE = 4 + 4 + 8 + 4;
+const REFERENCE_SIZE = 1 + 32;
 
 /**
- * Exact size of the session account these arguments create (the program's `Session::space`),
- * held to the program by the `sessionSpace` golden cases (test/golden-policy.json).
+ * Bytes of a session's guardrails after its label (the program's `policy::limits_space`): the
+ * rate limit's option tag and, if set, the limit; then the reference history (capacity, next,
+ * vector length) allocated full at grant, `REFERENCE_SIZE` per remembered reference.
+ */
+export function limitsSpace(hasRateLimit: boolean, referenceHistory: number): number {
+  return 1 + (hasRateLimit ? USES_WINDOW_SIZE : 0) + 1 + 1 + 4 + REFERENCE_SIZE * referenceHistory;
+}
+
+/**
+ * Exact size of the session account these arguments create (the program's
+ * `CreateSessionArgs::space`: `Session::space` plus the guardrails, `limitsSpace`), held to the
+ * program by the `sessionSpace` golden cases (test/golden-policy.json).
  */
 export function sessionSpace(args: CreateSessionArgs | CreateSessionInstructionData): number {
   // The stored program scopes are the arguments' own Borsh bytes.
@@ -416,6 +462,7 @@ export function sessionSpace(args: CreateSessionArgs | CreateSessionInstructionD
     4 +
     programs +
     4 +
-    label
+    label +
+    limitsSpace(opt<RateLimitArgsArgs>(args.usesWindow) !== null, args.referenceHistory)
   );
 }

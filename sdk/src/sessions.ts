@@ -17,6 +17,7 @@ import {
 import {
   fetchMaybeSession,
   fetchMaybeWallet,
+  findBudgetPda,
   findSessionPda,
   findVaultPda,
   findWalletPda,
@@ -33,21 +34,27 @@ import { parseTokenAccount, TOKEN_2022_PROGRAM_ADDRESS, type TokenAccount } from
 /** Byte offset of `owner` in a session account: 8 (discriminator) + version + bump. */
 export const SESSION_OWNER_OFFSET = 10;
 
-/** The three addresses of an owner's session: session PDA, wallet PDA and vault PDA. */
+/**
+ * The addresses of an owner's session: session PDA, wallet PDA, vault PDA and the owner's
+ * budget PDA (`["budget", owner]`), which every session-signed instruction passes whether or
+ * not the owner set a budget.
+ */
 export interface SessionAddresses {
   session: Address;
   wallet: Address;
   vault: Address;
+  budget: Address;
 }
 
-/** Derives the session, wallet and vault PDAs of `owner` and `sessionKey`. */
+/** Derives the session, wallet, vault and budget PDAs of `owner` and `sessionKey`. */
 export async function sessionAddresses(owner: Address, sessionKey: Address): Promise<SessionAddresses> {
-  const [[session], [wallet], [vault]] = await Promise.all([
+  const [[session], [wallet], [vault], [budget]] = await Promise.all([
     findSessionPda({ owner, sessionKey }),
     findWalletPda({ owner }),
     findVaultPda({ owner }),
+    findBudgetPda({ owner }),
   ]);
-  return { session, wallet, vault };
+  return { session, wallet, vault, budget };
 }
 
 /** Where a session stands: usable, expired, revoked by the owner, or out of uses/allowance. */

@@ -62,6 +62,8 @@ export function fakeRpc(opts: { now?: bigint; balance?: bigint } = {}) {
         destinations: [],
         programs: [],
         label: "",
+        usesWindow: null,
+        references: { capacity: 0, next: 0, entries: [] },
       });
       return ok({ value: { data: [b64.decode(new Uint8Array(data)), "base64"], executable: false, lamports: 1n, owner: sdk.SESSION_KEYS_PROGRAM_ADDRESS, space: BigInt(data.length) } });
     }

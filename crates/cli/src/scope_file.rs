@@ -4,6 +4,8 @@
 //! expires_in = "2h"          # or expires_at = 1800003600 (unix seconds); at most 30 days
 //! label = "Dungeon Quest"
 //! max_uses = 100             # optional
+//! rate_limit = { uses = 10, seconds = 60 }   # optional: at most 10 actions a minute
+//! reference_history = 16     # optional: refuse the last 16 payment references again (0 to 16)
 //! top_up_sol = "0.01"        # SOL sent to the session key for fees (optional)
 //! destinations = ["<pubkey>"]            # optional allow-list
 //! programs = ["<program id>"]            # optional: every instruction of these programs
@@ -50,6 +52,10 @@ pub struct ScopeFile {
     pub label: String,
     /// Most uses.
     pub max_uses: Option<u32>,
+    /// Rate limit: most actions per recurring window.
+    pub rate_limit: Option<RateLimitFile>,
+    /// How many payment references the session remembers and refuses again.
+    pub reference_history: Option<u8>,
     /// SOL sent to the session key for fees.
     pub top_up_sol: Option<Human>,
     /// Destination allow-list.
@@ -87,6 +93,28 @@ pub struct WindowFile {
     pub seconds: u32,
     /// Cap per window.
     pub cap: Human,
+}
+
+/// A rate limit: at most `uses` actions per `seconds`.
+#[derive(Debug, Deserialize, PartialEq, Eq, Clone, Copy)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimitFile {
+    /// Most actions (transfers and `execute` batches) per window.
+    pub uses: u32,
+    /// Window length in seconds.
+    pub seconds: u32,
+}
+
+impl RateLimitFile {
+    /// Reads `USES/SECONDS` (`10/60`; the seconds may be written as a duration: `10/1m`).
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let bad =
+            || format!("--rate-limit: expected USES/SECONDS such as 10/60 or 10/1m, got {text:?}");
+        let (uses, seconds) = text.split_once('/').ok_or_else(bad)?;
+        let uses = uses.trim().parse().map_err(|_| bad())?;
+        let seconds = u32::try_from(duration(seconds).map_err(|_| bad())?).map_err(|_| bad())?;
+        Ok(Self { uses, seconds })
+    }
 }
 
 /// Caps of one mint.
@@ -196,6 +224,12 @@ impl ScopeFile {
         if let Some(uses) = self.max_uses {
             scope = scope.max_uses(uses);
         }
+        if let Some(r) = self.rate_limit {
+            scope = scope.rate_limit(r.uses, r.seconds);
+        }
+        if let Some(n) = self.reference_history {
+            scope = scope.reference_history(n);
+        }
         if let Some(top_up) = &self.top_up_sol {
             scope = scope.top_up(top_up.base_units(SOL_DECIMALS)?);
         }
@@ -261,6 +295,43 @@ mod tests {
         assert_eq!(duration("45"), Ok(45));
         assert!(duration("2w").is_err());
         assert!(duration("h").is_err());
+    }
+
+    #[test]
+    fn rate_limits() {
+        let r = |uses, seconds| Ok(RateLimitFile { uses, seconds });
+        assert_eq!(RateLimitFile::parse("10/60"), r(10, 60));
+        assert_eq!(RateLimitFile::parse("3/1m"), r(3, 60));
+        assert_eq!(RateLimitFile::parse(" 5 / 1d "), r(5, 86_400));
+        for bad in [
+            "10",
+            "x/60",
+            "10/",
+            "10/-5",
+            "10/2w",
+            "-1/60",
+            "1/99999999999",
+        ] {
+            assert!(
+                RateLimitFile::parse(bad)
+                    .unwrap_err()
+                    .contains("USES/SECONDS"),
+                "{bad}"
+            );
+        }
+        let file = ScopeFile::parse(
+            "expires_in = \"1h\"\nrate_limit = { uses = 2, seconds = 60 }\nreference_history = 4\n[sol]\nlifetime = 1\n",
+            false,
+        )
+        .unwrap();
+        let args = file.scope(0, &HashMap::new()).unwrap().build(0).unwrap();
+        assert_eq!(
+            (
+                args.uses_window.map(|w| (w.uses, w.seconds)),
+                args.reference_history
+            ),
+            (Some((2, 60)), 4)
+        );
     }
 
     #[test]

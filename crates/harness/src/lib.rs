@@ -20,10 +20,12 @@ pub mod stubs;
 pub mod targets;
 
 mod env;
+mod guardrails;
 mod mints;
 mod sessions;
 
 pub use env::TestEnv;
+pub use guardrails::{budget, outcome};
 
 use anchor_lang::prelude::Pubkey;
 use session_keys::errors::SessionError;

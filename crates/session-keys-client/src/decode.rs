@@ -71,6 +71,9 @@ session_events!(
     Executed,
     VaultTokenAccountClosed,
     MessageGrantUsed,
+    BudgetSet,
+    BudgetRemoved,
+    BudgetCharged,
 );
 
 impl core::fmt::Debug for SessionEvent {
@@ -198,6 +201,19 @@ pub const ALL_ERRORS: &[SessionError] = &[
     SessionError::InvalidDomain,
     SessionError::LabelNotPrintable,
     SessionError::TransferHookNotSupported,
+    SessionError::OwnerBudgetWindowExceeded,
+    SessionError::OwnerBudgetLifetimeExceeded,
+    SessionError::WrongBudget,
+    SessionError::InvalidBudget,
+    SessionError::TooManyBudgetAssets,
+    SessionError::UnknownAsset,
+    SessionError::BudgetNotSet,
+    SessionError::InvalidRateLimit,
+    SessionError::RateLimited,
+    SessionError::InvalidReferenceLength,
+    SessionError::ReferenceAlreadyUsed,
+    SessionError::ReferencesNotEnabled,
+    SessionError::ReferenceHistoryTooLong,
 ];
 
 /// The on-chain custom error code of `e`.
@@ -308,7 +324,7 @@ mod tests {
             (d.owner, d.session, d.revoked_by),
             (e.owner, e.session, e.revoked_by)
         );
-        assert_eq!(EVENT_NAMES.len(), 12);
+        assert_eq!(EVENT_NAMES.len(), 15);
         let discriminators: std::collections::HashSet<_> = [
             events::SessionCreated::DISCRIMINATOR,
             events::SessionRevoked::DISCRIMINATOR,
@@ -322,6 +338,9 @@ mod tests {
             events::Executed::DISCRIMINATOR,
             events::VaultTokenAccountClosed::DISCRIMINATOR,
             events::MessageGrantUsed::DISCRIMINATOR,
+            events::BudgetSet::DISCRIMINATOR,
+            events::BudgetRemoved::DISCRIMINATOR,
+            events::BudgetCharged::DISCRIMINATOR,
         ]
         .into_iter()
         .collect();
@@ -343,7 +362,7 @@ mod tests {
         // The table ends with the last variant: a new variant must be appended here too.
         assert_eq!(
             ALL_ERRORS.last(),
-            Some(&SessionError::TransferHookNotSupported)
+            Some(&SessionError::ReferenceHistoryTooLong)
         );
     }
 

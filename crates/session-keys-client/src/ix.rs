@@ -8,7 +8,8 @@ use anchor_lang::{
 };
 use session_keys::{
     accounts, instruction,
-    instructions::{CreateSessionArgs, InnerCall, MessageGrantArgs},
+    instructions::{CreateSessionArgs, InnerCall, MessageGrantArgs, PreviewAction},
+    policy::{BudgetCapsArgs, SOL_ASSET},
     ID,
 };
 
@@ -112,13 +113,14 @@ pub fn revoke_all_sessions(owner: &Pubkey, token_accounts: &[(Pubkey, Pubkey)]) 
 }
 
 /// The shared header of the session-signed instructions (`gate` in the IDL), flattened by
-/// `to_account_metas`: session key, session, wallet, vault.
+/// `to_account_metas`: session key, session, wallet, vault, budget.
 fn gate(session_key: &Pubkey, owner: &Pubkey) -> accounts::SessionSigned {
     accounts::SessionSigned {
         session_key: *session_key,
         session: pda::session(owner, session_key).0,
         wallet: pda::wallet(owner).0,
         vault: pda::vault(owner).0,
+        budget: pda::budget(owner).0,
     }
 }
 
@@ -164,6 +166,19 @@ pub fn transfer_token(
     amount: u64,
     decimals: u8,
 ) -> Instruction {
+    transfer_token_ref(session_key, owner, t, amount, decimals, None)
+}
+
+/// `transfer_token` with a payment reference (16 or 32 bytes; the program refuses one the
+/// session used before and echoes it in `TokenTransferred`).
+pub fn transfer_token_ref(
+    session_key: &Pubkey,
+    owner: &Pubkey,
+    t: TokenTransfer,
+    amount: u64,
+    decimals: u8,
+    reference: Option<&[u8]>,
+) -> Instruction {
     build(
         accounts::TransferToken {
             gate: gate(session_key, owner),
@@ -172,7 +187,11 @@ pub fn transfer_token(
             to: t.to,
             token_program: t.token_program,
         },
-        instruction::TransferToken { amount, decimals },
+        instruction::TransferToken {
+            amount,
+            decimals,
+            reference: reference.map(<[u8]>::to_vec),
+        },
     )
 }
 
@@ -183,13 +202,27 @@ pub fn transfer_sol(
     destination: &Pubkey,
     amount: u64,
 ) -> Instruction {
+    transfer_sol_ref(session_key, owner, destination, amount, None)
+}
+
+/// `transfer_sol` with a payment reference (see [`transfer_token_ref`]).
+pub fn transfer_sol_ref(
+    session_key: &Pubkey,
+    owner: &Pubkey,
+    destination: &Pubkey,
+    amount: u64,
+    reference: Option<&[u8]>,
+) -> Instruction {
     build(
         accounts::TransferSol {
             gate: gate(session_key, owner),
             destination: *destination,
             system_program: system_program::ID,
         },
-        instruction::TransferSol { amount },
+        instruction::TransferSol {
+            amount,
+            reference: reference.map(<[u8]>::to_vec),
+        },
     )
 }
 
@@ -258,29 +291,174 @@ pub fn close_vault_token_account(
 /// vault's signer flag is dropped (the program signs for it). The program forwards no other
 /// signature than the vault's and, where the scope allows it, the session key's.
 pub fn execute(session_key: &Pubkey, owner: &Pubkey, calls: &[Instruction]) -> Instruction {
+    execute_ref(session_key, owner, calls, None)
+}
+
+/// `execute` with a payment reference (see [`transfer_token_ref`]); every `Executed` event
+/// of the batch carries it.
+pub fn execute_ref(
+    session_key: &Pubkey,
+    owner: &Pubkey,
+    calls: &[Instruction],
+    reference: Option<&[u8]>,
+) -> Instruction {
     let vault = pda::vault(owner).0;
     let mut ix = build(
         accounts::Execute {
             gate: gate(session_key, owner),
         },
         instruction::Execute {
-            calls: calls
-                .iter()
-                .map(|c| InnerCall {
-                    accounts_len: u8::try_from(c.accounts.len()).unwrap_or(u8::MAX),
-                    data: c.data.clone(),
-                })
-                .collect(),
+            calls: inner_calls(calls),
+            reference: reference.map(<[u8]>::to_vec),
         },
     );
+    push_calls(&mut ix, calls, &vault);
+    ix
+}
+
+/// Appends each call's program and accounts (the vault's signer flag dropped).
+fn push_calls(ix: &mut Instruction, calls: &[Instruction], vault: &Pubkey) {
     for c in calls {
         ix.accounts
             .push(AccountMeta::new_readonly(c.program_id, false));
         ix.accounts.extend(c.accounts.iter().map(|m| AccountMeta {
             pubkey: m.pubkey,
-            is_signer: m.is_signer && m.pubkey != vault,
+            is_signer: m.is_signer && m.pubkey != *vault,
             is_writable: m.is_writable,
         }));
     }
+}
+
+/// `set_budget`: the owner sets or changes the budget of `asset` (the all-zero address for
+/// SOL, or a mint, passed then as the remaining account) across all of its sessions.
+pub fn set_budget(owner: &Pubkey, asset: &Pubkey, caps: BudgetCapsArgs) -> Instruction {
+    let mut ix = build(
+        accounts::SetBudget {
+            owner: *owner,
+            wallet: pda::wallet(owner).0,
+            vault: pda::vault(owner).0,
+            budget: pda::budget(owner).0,
+            system_program: system_program::ID,
+        },
+        instruction::SetBudget {
+            asset: *asset,
+            caps,
+        },
+    );
+    if *asset != SOL_ASSET {
+        ix.accounts.push(AccountMeta::new_readonly(*asset, false));
+    }
     ix
+}
+
+/// `remove_budget`: the owner removes the budget of `asset`.
+pub fn remove_budget(owner: &Pubkey, asset: &Pubkey) -> Instruction {
+    build(
+        accounts::RemoveBudget {
+            owner: *owner,
+            budget: pda::budget(owner).0,
+            system_program: system_program::ID,
+        },
+        instruction::RemoveBudget { asset: *asset },
+    )
+}
+
+/// `preview`, for `simulateTransaction` (no signature needed): the session's state and
+/// allowances, and the outcome of `action` whose accounts are `action_accounts` (see
+/// [`preview_transfer_sol`], [`preview_transfer_token`], [`preview_execute`]).
+pub fn preview(
+    owner: &Pubkey,
+    session_key: &Pubkey,
+    action: PreviewAction,
+    action_accounts: Vec<AccountMeta>,
+) -> Instruction {
+    let mut ix = build(
+        accounts::PreviewSession {
+            session: pda::session(owner, session_key).0,
+            wallet: pda::wallet(owner).0,
+            vault: pda::vault(owner).0,
+            budget: pda::budget(owner).0,
+        },
+        instruction::Preview { action },
+    );
+    ix.accounts.extend(action_accounts);
+    ix
+}
+
+/// `preview` of `transfer_sol(amount, reference)` to `destination`.
+pub fn preview_transfer_sol(
+    owner: &Pubkey,
+    session_key: &Pubkey,
+    destination: &Pubkey,
+    amount: u64,
+    reference: Option<&[u8]>,
+) -> Instruction {
+    preview(
+        owner,
+        session_key,
+        PreviewAction::TransferSol {
+            amount,
+            reference: reference.map(<[u8]>::to_vec),
+        },
+        vec![AccountMeta::new_readonly(*destination, false)],
+    )
+}
+
+/// `preview` of `transfer_token(amount, _, reference)` with the accounts of `t`.
+pub fn preview_transfer_token(
+    owner: &Pubkey,
+    session_key: &Pubkey,
+    t: TokenTransfer,
+    amount: u64,
+    reference: Option<&[u8]>,
+) -> Instruction {
+    preview(
+        owner,
+        session_key,
+        PreviewAction::TransferToken {
+            amount,
+            reference: reference.map(<[u8]>::to_vec),
+        },
+        [t.from, t.mint, t.to, t.token_program]
+            .iter()
+            .map(|k| AccountMeta::new_readonly(*k, false))
+            .collect(),
+    )
+}
+
+/// `preview` of `execute(calls, reference)`.
+pub fn preview_execute(
+    owner: &Pubkey,
+    session_key: &Pubkey,
+    calls: &[Instruction],
+    reference: Option<&[u8]>,
+) -> Instruction {
+    let vault = pda::vault(owner).0;
+    let mut ix = preview(
+        owner,
+        session_key,
+        PreviewAction::Execute {
+            calls: inner_calls(calls),
+            reference: reference.map(<[u8]>::to_vec),
+        },
+        vec![],
+    );
+    push_calls(&mut ix, calls, &vault);
+    // A preview writes nothing and needs no signature: every account is passed read-only.
+    for m in &mut ix.accounts {
+        m.is_signer = false;
+        m.is_writable = false;
+    }
+    ix
+}
+
+/// The `InnerCall`s of `calls` (accounts count and data).
+fn inner_calls(calls: &[Instruction]) -> Vec<InnerCall> {
+    calls
+        .iter()
+        .map(|c| InnerCall {
+            accounts_len: u8::try_from(c.accounts.len()).unwrap_or(u8::MAX),
+            data: c.data.clone(),
+        })
+        .collect()
 }

@@ -39,8 +39,10 @@ use solana_transaction_status_client_types::{
 };
 use std::time::Duration;
 
+mod guardrails;
 mod revoke_all;
 pub use crate::status::{classify, remaining, Remaining, SessionState};
+pub use guardrails::{preview_transfer_sol, Verdict};
 pub use revoke_all::{
     DelegatedAccount, RevokeAllReport, REVOKES_PER_TX, TOKEN_DELEGATE_OFFSET, TOKEN_OWNER_OFFSET,
 };

@@ -5,7 +5,8 @@ use session_keys::{
     errors::SessionError,
     instructions::{CreateSessionArgs, MintCapsArgs},
     policy::{
-        AccountRule, ArgKind, ArgRule, CapsArgs, CmpOp, InstructionRule, ProgramScope, WindowArgs,
+        AccountRule, ArgKind, ArgRule, CapsArgs, CmpOp, InstructionRule, ProgramScope,
+        UsesWindowArgs, WindowArgs,
     },
 };
 
@@ -54,7 +55,20 @@ impl Scope {
             label: String::new(),
             top_up_lamports: 0,
             delegate_amount: None,
+            uses_window: None,
+            reference_history: 0,
         })
+    }
+    /// Rate limit: at most `uses` actions per aligned window of `seconds`.
+    pub fn rate_limit(mut self, uses: u32, seconds: u32) -> Self {
+        self.0.uses_window = Some(UsesWindowArgs { uses, seconds });
+        self
+    }
+    /// Remembers the last `n` payment references and refuses them again (33 bytes of rent
+    /// each, at most `MAX_REFERENCE_HISTORY`).
+    pub fn reference_history(mut self, n: u8) -> Self {
+        self.0.reference_history = n;
+        self
     }
     /// Lets the session spend lamports from the vault within `caps`.
     pub fn sol(mut self, caps: CapsArgs) -> Self {

@@ -153,6 +153,8 @@ mod tests {
             .unwrap();
         let owner = Pubkey::new_unique();
         let s = Session {
+            references: Default::default(),
+            uses_window: None,
             version: 1,
             bump: 255,
             owner,
@@ -170,6 +172,7 @@ mod tests {
             label: String::new(),
         };
         let w = Wallet {
+            budget_bump: 0,
             version: 1,
             bump: 255,
             vault_bump: 254,
@@ -213,6 +216,8 @@ mod tests {
             sol = sol.charged(10, 0).unwrap();
         }
         Session {
+            references: Default::default(),
+            uses_window: None,
             version: 1,
             bump: 255,
             owner: Pubkey::new_unique(),

@@ -101,6 +101,18 @@ pub const NO_PER_INSTRUCTION_CAP: u64 = u64::MAX;
 #[constant]
 pub const MAX_DOMAIN_LEN: u8 = 64;
 
+/// PDA seed of an owner's budget account: `["budget", owner]`.
+#[constant]
+pub const BUDGET_SEED: &[u8] = b"budget";
+
+/// Most assets (SOL and mints) one owner budget can hold.
+#[constant]
+pub const MAX_BUDGET_ASSETS: u8 = 8;
+
+/// Longest history of payment references a session can keep (chosen at grant, 0 to this).
+#[constant]
+pub const MAX_REFERENCE_HISTORY: u8 = 16;
+
 // A deployable (SBF) build must name its cluster: a program deployed without one would accept
 // messages signed for a local validator. Crates that only call it (`cpi`, `no-entrypoint`)
 // never deploy it and need none.

@@ -230,6 +230,45 @@ pub enum SessionError {
     /// 6071
     #[msg("This Token-2022 mint has a transfer hook, and transfer_token cannot pass the hook's extra accounts: this mint cannot be moved with transfer_token")]
     TransferHookNotSupported,
+    /// 6072
+    #[msg("The owner's budget for this asset has too little left in this window: wait for the window to reopen (see preview) or ask the owner to raise the budget")]
+    OwnerBudgetWindowExceeded,
+    /// 6073
+    #[msg("The owner's lifetime budget for this asset is spent: ask the owner to raise or remove the budget")]
+    OwnerBudgetLifetimeExceeded,
+    /// 6074
+    #[msg("The budget account is not this owner's budget PDA [\"budget\", owner]: pass the owner's budget address (even when no budget is set)")]
+    WrongBudget,
+    /// 6075
+    #[msg("Invalid budget: give a lifetime cap, a window, or both; every cap positive and a window cap not above the lifetime cap")]
+    InvalidBudget,
+    /// 6076
+    #[msg("Too many budget assets: at most 8 per owner; remove one first")]
+    TooManyBudgetAssets,
+    /// 6077
+    #[msg("Unknown asset: pass the native SOL address (all zeros) or a mint of SPL Token or Token-2022, with the mint account as the first remaining account")]
+    UnknownAsset,
+    /// 6078
+    #[msg("The owner has no budget for this asset: nothing to remove")]
+    BudgetNotSet,
+    /// 6079
+    #[msg("Invalid rate limit: uses and seconds must be positive")]
+    InvalidRateLimit,
+    /// 6080
+    #[msg("Rate limited: the session used every action its window allows; retry once the window reopens (the time is in the program log and in preview)")]
+    RateLimited,
+    /// 6081
+    #[msg("A payment reference must be 16 or 32 bytes")]
+    InvalidReferenceLength,
+    /// 6082
+    #[msg("This reference was already used by this session: the payment was made; look it up instead of paying again")]
+    ReferenceAlreadyUsed,
+    /// 6083
+    #[msg("This session keeps no reference history: send without a reference, or have the owner grant a session with reference_history above 0")]
+    ReferencesNotEnabled,
+    /// 6084
+    #[msg("Reference history too long: at most 16")]
+    ReferenceHistoryTooLong,
 }
 
 #[cfg(test)]
@@ -292,6 +331,14 @@ mod tests {
             (
                 E::TooManyWatchedAccounts,
                 vec![format!("at most {MAX_WATCHED_TOKEN_ACCOUNTS}")],
+            ),
+            (
+                E::TooManyBudgetAssets,
+                vec![format!("at most {MAX_BUDGET_ASSETS}")],
+            ),
+            (
+                E::ReferenceHistoryTooLong,
+                vec![format!("at most {MAX_REFERENCE_HISTORY}")],
             ),
         ];
         for (error, needles) in cases {

@@ -130,6 +130,9 @@ pub struct TokenTransferred {
     pub window_remaining: u64,
     /// Uses left (the largest `u32` if unlimited).
     pub uses_remaining: u32,
+    /// The client's payment reference (16 or 32 bytes), if it sent one: a server matches the
+    /// payment to its request from this event alone.
+    pub reference: Option<Vec<u8>>,
 }
 
 /// A session moved lamports out of the vault.
@@ -149,6 +152,9 @@ pub struct SolTransferred {
     pub window_remaining: u64,
     /// Uses left (the largest `u32` if unlimited).
     pub uses_remaining: u32,
+    /// The client's payment reference (16 or 32 bytes), if it sent one: a server matches the
+    /// payment to its request from this event alone.
+    pub reference: Option<Vec<u8>>,
 }
 
 /// The owner moved lamports into the vault.
@@ -199,6 +205,9 @@ pub struct Executed {
     pub lamports: u64,
     /// Net tokens that left the owner's and vault's accounts during this call, per mint.
     pub tokens: Vec<MintAmount>,
+    /// The client's payment reference (16 or 32 bytes), if it sent one: a server matches the
+    /// payment to its request from this event alone.
+    pub reference: Option<Vec<u8>>,
 }
 
 /// An amount of one mint.
@@ -233,4 +242,49 @@ pub struct MessageGrantUsed {
     pub sponsor: Pubkey,
     /// The message's number; the wallet's counter is now one more.
     pub message_number: u64,
+}
+
+/// The owner set or changed the budget of one asset (`set_budget`).
+#[event]
+pub struct BudgetSet {
+    /// Owner.
+    pub owner: Pubkey,
+    /// The mint, or the all-zero address for SOL.
+    pub asset: Pubkey,
+    /// Lifetime cap (the largest `u64` if only a window).
+    pub lifetime_cap: u64,
+    /// Window length in seconds (0: no window).
+    pub window_secs: u32,
+    /// Cap per window.
+    pub window_cap: u64,
+    /// Already counted against the lifetime cap (kept across changes).
+    pub spent: u64,
+}
+
+/// The owner removed the budget of one asset (`remove_budget`).
+#[event]
+pub struct BudgetRemoved {
+    /// Owner.
+    pub owner: Pubkey,
+    /// The mint, or the all-zero address for SOL.
+    pub asset: Pubkey,
+    /// Whether it was the last one (the budget account was closed, its rent returned).
+    pub closed: bool,
+}
+
+/// A session's spend was counted against the owner's budget (after the session's own caps).
+#[event]
+pub struct BudgetCharged {
+    /// Owner.
+    pub owner: Pubkey,
+    /// The session that spent.
+    pub session: Pubkey,
+    /// The mint, or the all-zero address for SOL.
+    pub asset: Pubkey,
+    /// Amount counted.
+    pub amount: u64,
+    /// Lifetime budget left (across all sessions).
+    pub lifetime_remaining: u64,
+    /// Left in the budget's current window (the largest `u64` if no window).
+    pub window_remaining: u64,
 }

@@ -98,13 +98,25 @@ pub mod session_keys {
     }
 
     /// Session-signed token transfer from the owner (vault as delegate) or the vault.
-    pub fn transfer_token(ctx: Context<TransferToken>, amount: u64, decimals: u8) -> Result<()> {
-        TransferToken::handler(ctx, amount, decimals)
+    /// `reference`: an optional 16- or 32-byte payment reference, refused if the session used
+    /// it before (within its reference history) and echoed in the event.
+    pub fn transfer_token(
+        ctx: Context<TransferToken>,
+        amount: u64,
+        decimals: u8,
+        reference: Option<Vec<u8>>,
+    ) -> Result<()> {
+        TransferToken::handler(ctx, amount, decimals, reference)
     }
 
     /// Session-signed lamport transfer from the owner's vault.
-    pub fn transfer_sol(ctx: Context<TransferSol>, amount: u64) -> Result<()> {
-        TransferSol::handler(ctx, amount)
+    /// `reference` as for `transfer_token`.
+    pub fn transfer_sol(
+        ctx: Context<TransferSol>,
+        amount: u64,
+        reference: Option<Vec<u8>>,
+    ) -> Result<()> {
+        TransferSol::handler(ctx, amount, reference)
     }
 
     /// Session-signed calls to programs in scope, with the vault PDA signing; what leaves the
@@ -112,8 +124,9 @@ pub mod session_keys {
     pub fn execute<'info>(
         ctx: Context<'info, Execute<'info>>,
         calls: Vec<InnerCall>,
+        reference: Option<Vec<u8>>,
     ) -> Result<()> {
-        Execute::handler(ctx, calls)
+        Execute::handler(ctx, calls, reference)
     }
 
     /// Owner moves lamports into the vault.
@@ -134,5 +147,30 @@ pub mod session_keys {
     /// Owner moves tokens out of a vault-owned token account.
     pub fn withdraw_token(ctx: Context<WithdrawToken>, amount: u64, decimals: u8) -> Result<()> {
         WithdrawToken::handler(ctx, amount, decimals)
+    }
+
+    /// Owner sets or changes the budget of one asset, binding all of the owner's sessions.
+    /// `asset`: the all-zero address for SOL, or a mint (then the mint account is the first
+    /// remaining account).
+    pub fn set_budget<'info>(
+        ctx: Context<'info, SetBudget<'info>>,
+        asset: Pubkey,
+        caps: BudgetCapsArgs,
+    ) -> Result<()> {
+        SetBudget::handler(ctx, asset, caps)
+    }
+
+    /// Owner removes the budget of one asset; the last removal closes the budget account.
+    pub fn remove_budget(ctx: Context<RemoveBudget>, asset: Pubkey) -> Result<()> {
+        RemoveBudget::handler(ctx, asset)
+    }
+
+    /// Read-only "would this pass?" for `simulateTransaction`: the session's state and
+    /// allowances, and the exact error a proposed action would get (return data: `Preview`).
+    pub fn preview<'info>(
+        ctx: Context<'info, PreviewSession<'info>>,
+        action: PreviewAction,
+    ) -> Result<Preview> {
+        PreviewSession::handler(ctx, action)
     }
 }

@@ -7,6 +7,12 @@ import type { Decoder } from "@solana/kit";
 import {
   getAllSessionsRevokedEventDecoder,
   type AllSessionsRevokedEvent,
+  getBudgetChargedEventDecoder,
+  type BudgetChargedEvent,
+  getBudgetRemovedEventDecoder,
+  type BudgetRemovedEvent,
+  getBudgetSetEventDecoder,
+  type BudgetSetEvent,
   getExecutedEventDecoder,
   type ExecutedEvent,
   getMessageGrantUsedEventDecoder,
@@ -34,6 +40,9 @@ import {
 /** Every event of the program, by name. */
 export type SessionKeysEvents = {
   AllSessionsRevoked: AllSessionsRevokedEvent;
+  BudgetCharged: BudgetChargedEvent;
+  BudgetRemoved: BudgetRemovedEvent;
+  BudgetSet: BudgetSetEvent;
   Executed: ExecutedEvent;
   MessageGrantUsed: MessageGrantUsedEvent;
   SessionClosed: SessionClosedEvent;
@@ -50,6 +59,9 @@ export type SessionKeysEvents = {
 /** Each event's 8-byte discriminator (hex) and decoder (which checks the discriminator). */
 export const EVENT_DECODERS: { readonly [K in keyof SessionKeysEvents]: { readonly discriminator: string; readonly decoder: () => Decoder<SessionKeysEvents[K]> } } = {
   AllSessionsRevoked: { discriminator: "b47acd9097641635", decoder: getAllSessionsRevokedEventDecoder },
+  BudgetCharged: { discriminator: "aebacf567194893b", decoder: getBudgetChargedEventDecoder },
+  BudgetRemoved: { discriminator: "7cb47cb6668d2ae3", decoder: getBudgetRemovedEventDecoder },
+  BudgetSet: { discriminator: "972de5f3b3dbfc3c", decoder: getBudgetSetEventDecoder },
   Executed: { discriminator: "08e88b84c52d1da4", decoder: getExecutedEventDecoder },
   MessageGrantUsed: { discriminator: "e17fda9a325cb43f", decoder: getMessageGrantUsedEventDecoder },
   SessionClosed: { discriminator: "39ed0bf3c222781b", decoder: getSessionClosedEventDecoder },

@@ -6,12 +6,16 @@
 /** The program's constants (`#[constant]` items of the IDL). */
 /** Layout version written as the first data byte of every account of this program. */
 export const ACCOUNT_VERSION = 1;
+/** PDA seed of an owner's budget account: `["budget", owner]`. */
+export const BUDGET_SEED = new Uint8Array([98, 117, 100, 103, 101, 116]);
 /** Most allowed keys in one account rule. */
 export const MAX_ACCOUNT_KEYS = 3;
 /** Most account rules per instruction rule. */
 export const MAX_ACCOUNT_RULES = 4;
 /** Most argument rules per instruction rule. */
 export const MAX_ARG_RULES = 4;
+/** Most assets (SOL and mints) one owner budget can hold. */
+export const MAX_BUDGET_ASSETS = 8;
 /** Most inner instructions in one `execute`. */
 export const MAX_CALLS = 4;
 /** Most entries in a session's destination allow-list. */
@@ -32,6 +36,8 @@ export const MAX_MINTS = 4;
 export const MAX_PROGRAMS = 4;
 /** Longest raw-bytes value of an argument rule (a pubkey). */
 export const MAX_RAW_ARG_LEN = 32;
+/** Longest history of payment references a session can keep (chosen at grant, 0 to this). */
+export const MAX_REFERENCE_HISTORY = 16;
 /** Most (token account, token program) pairs one `revoke_all_sessions` takes: each revoke CPI costs heap, and the owner can send several. */
 export const MAX_REVOKE_TOKEN_ACCOUNTS = 16;
 /** Longest session a wallet can grant: 30 days, in seconds. */
@@ -125,11 +131,27 @@ export const PROGRAM_ERRORS: readonly { readonly code: number; readonly name: st
   { code: 6069, name: "InvalidDomain", message: "Invalid app domain: 1 to 64 bytes of letters, digits, '.', '-' and ':'" },
   { code: 6070, name: "LabelNotPrintable", message: "A label in a signed message must be printable ASCII (no line breaks)" },
   { code: 6071, name: "TransferHookNotSupported", message: "This Token-2022 mint has a transfer hook, and transfer_token cannot pass the hook's extra accounts: this mint cannot be moved with transfer_token" },
+  { code: 6072, name: "OwnerBudgetWindowExceeded", message: "The owner's budget for this asset has too little left in this window: wait for the window to reopen (see preview) or ask the owner to raise the budget" },
+  { code: 6073, name: "OwnerBudgetLifetimeExceeded", message: "The owner's lifetime budget for this asset is spent: ask the owner to raise or remove the budget" },
+  { code: 6074, name: "WrongBudget", message: "The budget account is not this owner's budget PDA [\\budget\\, owner]: pass the owner's budget address (even when no budget is set)" },
+  { code: 6075, name: "InvalidBudget", message: "Invalid budget: give a lifetime cap, a window, or both; every cap positive and a window cap not above the lifetime cap" },
+  { code: 6076, name: "TooManyBudgetAssets", message: "Too many budget assets: at most 8 per owner; remove one first" },
+  { code: 6077, name: "UnknownAsset", message: "Unknown asset: pass the native SOL address (all zeros) or a mint of SPL Token or Token-2022, with the mint account as the first remaining account" },
+  { code: 6078, name: "BudgetNotSet", message: "The owner has no budget for this asset: nothing to remove" },
+  { code: 6079, name: "InvalidRateLimit", message: "Invalid rate limit: uses and seconds must be positive" },
+  { code: 6080, name: "RateLimited", message: "Rate limited: the session used every action its window allows; retry once the window reopens (the time is in the program log and in preview)" },
+  { code: 6081, name: "InvalidReferenceLength", message: "A payment reference must be 16 or 32 bytes" },
+  { code: 6082, name: "ReferenceAlreadyUsed", message: "This reference was already used by this session: the payment was made; look it up instead of paying again" },
+  { code: 6083, name: "ReferencesNotEnabled", message: "This session keeps no reference history: send without a reference, or have the owner grant a session with reference_history above 0" },
+  { code: 6084, name: "ReferenceHistoryTooLong", message: "Reference history too long: at most 16" },
 ];
 
 /** Every event name (as in the Rust struct) with its 8-byte discriminator, hex. */
 export const EVENT_DISCRIMINATORS: readonly { readonly name: string; readonly discriminator: string }[] = [
   { name: "AllSessionsRevoked", discriminator: "b47acd9097641635" },
+  { name: "BudgetCharged", discriminator: "aebacf567194893b" },
+  { name: "BudgetRemoved", discriminator: "7cb47cb6668d2ae3" },
+  { name: "BudgetSet", discriminator: "972de5f3b3dbfc3c" },
   { name: "Executed", discriminator: "08e88b84c52d1da4" },
   { name: "MessageGrantUsed", discriminator: "e17fda9a325cb43f" },
   { name: "SessionClosed", discriminator: "39ed0bf3c222781b" },

@@ -27,6 +27,7 @@ import {
   createSessionInstruction,
   executeInstruction,
   revokeSessionInstruction,
+  type PaymentReference,
   systemTransferInstruction,
   transferSolInstruction,
   transferTokenInstruction,
@@ -277,18 +278,31 @@ export class SessionWallet {
     return await signAndSend(this.rpc, this.signer, instructions);
   }
 
-  /** `execute` of `calls` (built with the owner's vault as authority), signed by the key alone. */
-  async execute(calls: readonly Instruction[]): Promise<Sent> {
-    return await this.send([await executeInstruction({ sessionKey: this.signer, owner: this.owner, calls })]);
+  /**
+   * `execute` of `calls` (built with the owner's vault as authority), signed by the key alone;
+   * `reference`: an optional payment reference (16 or 32 bytes).
+   */
+  async execute(calls: readonly Instruction[], opts: { reference?: PaymentReference } = {}): Promise<Sent> {
+    return await this.send([await executeInstruction({ sessionKey: this.signer, owner: this.owner, calls, reference: opts.reference })]);
   }
 
-  /** `transfer_sol` from the owner's vault, signed by the key alone. */
-  async transferSol(destination: Address, amount: bigint): Promise<Sent> {
-    return await this.send([await transferSolInstruction({ sessionKey: this.signer, owner: this.owner, destination, amount })]);
+  /** `transfer_sol` from the owner's vault, signed by the key alone, with an optional payment reference. */
+  async transferSol(destination: Address, amount: bigint, opts: { reference?: PaymentReference } = {}): Promise<Sent> {
+    return await this.send([
+      await transferSolInstruction({ sessionKey: this.signer, owner: this.owner, destination, amount, reference: opts.reference }),
+    ]);
   }
 
-  /** `transfer_token` from an owner or vault token account, signed by the key alone. */
-  async transferToken(p: { from: Address; mint: Address; to: Address; tokenProgram: Address; amount: bigint; decimals: number }): Promise<Sent> {
+  /** `transfer_token` from an owner or vault token account, signed by the key alone, with an optional payment reference. */
+  async transferToken(p: {
+    from: Address;
+    mint: Address;
+    to: Address;
+    tokenProgram: Address;
+    amount: bigint;
+    decimals: number;
+    reference?: PaymentReference;
+  }): Promise<Sent> {
     return await this.send([await transferTokenInstruction({ sessionKey: this.signer, owner: this.owner, ...p })]);
   }
 

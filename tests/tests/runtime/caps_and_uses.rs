@@ -313,8 +313,8 @@ async fn too_many_execute_accounts_leaves_every_balance_and_counter_unchanged() 
     };
     let limit = usize::from(session_keys::constants::MAX_EXECUTE_ACCOUNTS);
     let refused = batch(limit + 1);
-    // Session key, session, wallet, vault, then the remaining accounts.
-    assert_eq!(refused.accounts.len(), 4 + limit + 1);
+    // Session key, session, wallet, vault, budget, then the remaining accounts.
+    assert_eq!(refused.accounts.len(), 5 + limit + 1);
 
     let tokens = [owner_ata, treasury_tokens];
     let lamports = [vault, treasury];

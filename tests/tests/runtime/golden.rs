@@ -111,6 +111,39 @@ async fn golden_vectors_match_the_checked_in_file() {
     let close_vault =
         ix::close_vault_token_account(&owner, &fixed(23), &destination, &anchor_spl::token::ID);
 
+    let set_budget = ix::set_budget(
+        &owner,
+        &mint,
+        session_keys::policy::BudgetCapsArgs {
+            lifetime: Some(40 * TOKEN),
+            window: Some(session_keys::policy::WindowArgs {
+                seconds: 86_400,
+                cap: 5 * TOKEN,
+            }),
+        },
+    );
+    let remove_budget = ix::remove_budget(&owner, &session_keys::policy::SOL_ASSET);
+    let reference = [0xab; 16];
+    let preview_sol =
+        ix::preview_transfer_sol(&owner, &key, &destination, 12_345, Some(&reference));
+    let preview_token = ix::preview_transfer_token(
+        &owner,
+        &key,
+        ix::TokenTransfer {
+            from: fixed(21),
+            mint,
+            to: fixed(22),
+            token_program: anchor_spl::token::ID,
+        },
+        1_500_000,
+        None,
+    );
+    let preview_execute = ix::preview_execute(
+        &owner,
+        &key,
+        &[game::move_player(&vault, 3, -2)],
+        Some(&[0xcd; 32]),
+    );
     let owner_signer = env.owner.insecure_clone();
     let message_args = golden_message_args(MessageEnvelope::Offchain, market);
     let from_message =
@@ -135,6 +168,7 @@ async fn golden_vectors_match_the_checked_in_file() {
             "wallet": pda::wallet(&owner).0.to_string(),
             "vault": vault.to_string(),
             "vaultBump": pda::vault(&owner).1,
+            "budget": pda::budget(&owner).0.to_string(),
         },
         "instructions": [
             ix_json("createSession", json!({
@@ -176,6 +210,22 @@ async fn golden_vectors_match_the_checked_in_file() {
                 "sponsor": fixed(30).to_string(),
                 "argsData": hex(&borsh_bytes(&message_args)),
             }), &from_message),
+            ix_json("setBudget", json!({
+                "asset": mint.to_string(), "lifetime": (40 * TOKEN).to_string(),
+                "window": { "seconds": 86_400, "cap": (5 * TOKEN).to_string() },
+            }), &set_budget),
+            ix_json("removeBudget", json!({ "asset": session_keys::policy::SOL_ASSET.to_string() }), &remove_budget),
+            ix_json("previewTransferSol", json!({
+                "destination": destination.to_string(), "amount": "12345", "reference": hex(&reference),
+            }), &preview_sol),
+            ix_json("previewTransferToken", json!({
+                "from": fixed(21).to_string(), "mint": mint.to_string(), "to": fixed(22).to_string(),
+                "tokenProgram": anchor_spl::token::ID.to_string(), "amount": "1500000", "reference": null,
+            }), &preview_token),
+            ix_json("previewExecute", json!({
+                "inner": ix_json("movePlayer", json!({}), &game::move_player(&vault, 3, -2)),
+                "reference": hex(&[0xcd; 32]),
+            }), &preview_execute),
             ix_json("closeVaultTokenAccount", json!({
                 "tokenAccount": fixed(23).to_string(), "destination": destination.to_string(),
                 "tokenProgram": anchor_spl::token::ID.to_string(),
@@ -888,6 +938,7 @@ fn event_vectors() -> Vec<Value> {
         ev(
             "TokenTransferred",
             TokenTransferred {
+                reference: Some(vec![0xab; 16]),
                 owner: fixed(1),
                 session: fixed(2),
                 mint: fixed(5),
@@ -907,6 +958,7 @@ fn event_vectors() -> Vec<Value> {
         ev(
             "SolTransferred",
             SolTransferred {
+                reference: None,
                 owner: fixed(1),
                 session: fixed(2),
                 to: fixed(12),
@@ -954,6 +1006,7 @@ fn event_vectors() -> Vec<Value> {
         ev(
             "Executed",
             Executed {
+                reference: None,
                 owner: fixed(1),
                 session: fixed(2),
                 program: example_game::ID,
@@ -979,6 +1032,48 @@ fn event_vectors() -> Vec<Value> {
             }
             .data(),
             json!({ "owner": k(1), "tokenAccount": k(23), "destination": k(12) }),
+        ),
+        ev(
+            "BudgetSet",
+            BudgetSet {
+                owner: fixed(1),
+                asset: fixed(5),
+                lifetime_cap: u64::MAX,
+                window_secs: 86_400,
+                window_cap: 5 * TOKEN,
+                spent: 3,
+            }
+            .data(),
+            json!({
+                "owner": k(1), "asset": k(5), "lifetimeCap": u64::MAX.to_string(), "windowSecs": 86_400,
+                "windowCap": (5 * TOKEN).to_string(), "spent": "3",
+            }),
+        ),
+        ev(
+            "BudgetRemoved",
+            BudgetRemoved {
+                owner: fixed(1),
+                asset: session_keys::policy::SOL_ASSET,
+                closed: true,
+            }
+            .data(),
+            json!({ "owner": k(1), "asset": session_keys::policy::SOL_ASSET.to_string(), "closed": true }),
+        ),
+        ev(
+            "BudgetCharged",
+            BudgetCharged {
+                owner: fixed(1),
+                session: fixed(2),
+                asset: fixed(5),
+                amount: 9,
+                lifetime_remaining: 91,
+                window_remaining: u64::MAX,
+            }
+            .data(),
+            json!({
+                "owner": k(1), "session": k(2), "asset": k(5), "amount": "9", "lifetimeRemaining": "91",
+                "windowRemaining": u64::MAX.to_string(),
+            }),
         ),
         ev(
             "MessageGrantUsed",

@@ -631,6 +631,20 @@ async fn worst_execute_fits_the_heap() {
     )])
     .await
     .unwrap();
+    // The owner's budget at its largest (8 assets), which every spend loads.
+    let sol = session_keys::policy::SOL_ASSET;
+    env.set_budget(&sol, budget(Some(100 * SOL), None))
+        .await
+        .unwrap();
+    for m in &mints {
+        env.set_budget(m, budget(Some(u64::MAX / 2), None))
+            .await
+            .unwrap();
+    }
+    for _ in 0..3 {
+        let m = env.create_mint(&anchor_spl::token::ID).await;
+        env.set_budget(&m, budget(Some(1), None)).await.unwrap();
+    }
     let batch = Batch::new(&mut env, ACCOUNT_LOCKS - 10).await;
     let mint = env.mint;
     // The source is watched too.
@@ -682,7 +696,7 @@ async fn worst_execute_fits_the_heap() {
     let i = padded(&accepted, pad);
     let tx = v0_tx(std::slice::from_ref(&i), &[&big], &table, blockhash);
     let case = format!(
-        "v0 + lookup table, biggest session, {CALLS} calls, {watched_max} watched token accounts, {} account refs, {pad} bytes of padding",
+        "v0 + lookup table, biggest session, 8-asset owner budget, {CALLS} calls, {watched_max} watched token accounts, {} account refs, {pad} bytes of padding",
         i.accounts.len()
     );
     rows.push(measure(&mut env, "execute", &case, tx, &[i]).await);
@@ -690,7 +704,7 @@ async fn worst_execute_fits_the_heap() {
     // The most account references a transaction can carry: refused by name, and the
     // entrypoint's own copies of them still fit the heap.
     let mut refused = calls;
-    fill(&mut refused, MAX_INSTRUCTION_ACCOUNTS - 4);
+    fill(&mut refused, MAX_INSTRUCTION_ACCOUNTS - 5);
     let i = ix::execute(&big.pubkey(), &o, &refused);
     let table = env
         .lookup_table(lookup_keys(std::slice::from_ref(&i)))
@@ -924,4 +938,94 @@ async fn message_grant_fits_the_heap() {
     );
     rows.push(measure(&mut env, "create_session_from_message", &case, tx, &ixs).await);
     report("Heap of create_session_from_message", &rows);
+}
+
+/// The guardrails at their largest: setting the first and the eighth asset of an owner budget,
+/// spending through a session with every mint, a rate limit and the longest reference history
+/// while the owner's budget holds every asset, `preview` of such a session, and removing one
+/// asset.
+#[tokio::test]
+async fn guardrails_fit_the_heap() {
+    use session_keys::{constants::MAX_REFERENCE_HISTORY, policy::SOL_ASSET};
+    let mut env = TestEnv::new().await;
+    let owner = env.owner.insecure_clone();
+    let key = env.key.insecure_clone();
+    let (o, k) = (owner.pubkey(), key.pubkey());
+    let mut rows = Vec::new();
+    env.fund_vault(10 * SOL).await;
+
+    let i = ix::set_budget(&o, &SOL_ASSET, budget(Some(5 * SOL), Some((3600, SOL))));
+    rows.push(
+        legacy_case(
+            &mut env,
+            "set_budget",
+            "first asset (SOL), creates the account",
+            i,
+            &[&owner],
+        )
+        .await,
+    );
+    let mints = four_mints(&mut env).await;
+    for m in &mints[..3] {
+        env.set_budget(m, budget(Some(1_000 * TOKEN), Some((60, 100 * TOKEN))))
+            .await
+            .unwrap();
+    }
+    for _ in 0..3 {
+        let m = env.create_mint(&anchor_spl::token::ID).await;
+        env.set_budget(&m, budget(Some(TOKEN), None)).await.unwrap();
+    }
+    let i = ix::set_budget(
+        &o,
+        &env.mint,
+        budget(Some(1_000 * TOKEN), Some((60, 100 * TOKEN))),
+    );
+    rows.push(legacy_case(&mut env, "set_budget", "8th asset (the most)", i, &[&owner]).await);
+
+    let mut scope = Scope::until(START + 3600)
+        .sol(caps(SOL).window(60, SOL / 2))
+        .rate_limit(1_000, 60)
+        .reference_history(MAX_REFERENCE_HISTORY)
+        .delegate(100 * TOKEN);
+    for m in &mints {
+        scope = scope.mint(*m, caps(1_000 * TOKEN).window(60, 100 * TOKEN));
+    }
+    env.create_session(scope.build(START).unwrap())
+        .await
+        .unwrap();
+    let to = Pubkey::new_unique();
+    for r in 0..MAX_REFERENCE_HISTORY {
+        let i = ix::transfer_sol_ref(&k, &o, &to, SOL / 100, Some(&[r; 16]));
+        env.send_key(&[i]).await.unwrap();
+    }
+    let case =
+        "4 mints, rate limit, full 16-reference history, 8-asset owner budget, 32-byte reference";
+    let i = ix::transfer_sol_ref(&k, &o, &to, SOL / 100, Some(&[0xee; 32]));
+    rows.push(legacy_case(&mut env, "transfer_sol", case, i, &[&key]).await);
+    let (from, mint, rcpt) = (env.owner_ata, env.mint, env.recipient_ata);
+    let t = env.transfer_accounts(&from, &mint, &rcpt).await;
+    let i = ix::transfer_token_ref(&k, &o, t, TOKEN, DECIMALS, Some(&[0xef; 32]));
+    rows.push(legacy_case(&mut env, "transfer_token", case, i, &[&key]).await);
+    let i = ix::preview(
+        &o,
+        &k,
+        session_keys::instructions::PreviewAction::Status,
+        vec![],
+    );
+    rows.push(legacy_case(&mut env, "preview", "status of that session", i, &[&key]).await);
+    let i = ix::preview_transfer_token(&o, &k, t, TOKEN, Some(&[0xef; 32]));
+    rows.push(
+        legacy_case(
+            &mut env,
+            "preview",
+            "transfer_token of that session",
+            i,
+            &[&key],
+        )
+        .await,
+    );
+    let i = ix::remove_budget(&o, &SOL_ASSET);
+    rows.push(legacy_case(&mut env, "remove_budget", "8 assets to 7", i, &[&owner]).await);
+
+    report("Heap of the guardrails", &rows);
 }

@@ -1,8 +1,10 @@
 //! Runtime tests: every instruction runs inside a real bank (see `session_keys_tests`).
 #![allow(deprecated)]
 
+mod attacks_guardrails;
 mod attacks_round3;
 mod attacks_round3_accounting;
+mod budgets;
 mod caps_and_uses;
 mod close_session;
 mod crafted_accounts;
@@ -19,6 +21,9 @@ mod golden;
 mod heap;
 mod message_grant;
 mod policy_edges;
+mod preview;
+mod rate_limits;
+mod references;
 mod rent_payer;
 mod revoke;
 mod rules_at_runtime;

@@ -188,25 +188,32 @@ async fn transfer_token_every_account() {
         (2, w.foreign, A(Anchor::AccountOwnedByWrongProgram)),
         (3, nobody, S(SessionError::WrongVault)),
         (3, pda::vault(&b).0, S(SessionError::WrongVault)),
+        (4, nobody, S(SessionError::WrongBudget)),
+        (4, pda::budget(&b).0, S(SessionError::WrongBudget)),
+        (
+            4,
+            Pubkey::find_program_address(&[b"budget", a.as_ref()], &hostile_target::ID).0,
+            S(SessionError::WrongBudget),
+        ),
         (
             3,
             Pubkey::find_program_address(&[b"vault", a.as_ref()], &hostile_target::ID).0,
             S(SessionError::WrongVault),
         ),
-        (4, nobody, A(Anchor::AccountNotInitialized)),
-        (4, w.b_ata, S(SessionError::WrongSourceAccount)),
-        (4, w.b_vault_ata, S(SessionError::WrongSourceAccount)),
-        (4, w.foreign, A(Anchor::AccountOwnedByWrongProgram)),
-        (5, nobody, S(SessionError::MintNotInScope)),
-        (5, w.foreign, S(SessionError::MintNotInScope)),
-        (6, nobody, A(Anchor::AccountNotInitialized)),
-        (6, w.foreign, A(Anchor::AccountOwnedByWrongProgram)),
+        (5, nobody, A(Anchor::AccountNotInitialized)),
+        (5, w.b_ata, S(SessionError::WrongSourceAccount)),
+        (5, w.b_vault_ata, S(SessionError::WrongSourceAccount)),
+        (5, w.foreign, A(Anchor::AccountOwnedByWrongProgram)),
+        (6, nobody, S(SessionError::MintNotInScope)),
+        (6, w.foreign, S(SessionError::MintNotInScope)),
+        (7, nobody, A(Anchor::AccountNotInitialized)),
+        (7, w.foreign, A(Anchor::AccountOwnedByWrongProgram)),
         (
-            7,
+            8,
             anchor_lang::system_program::ID,
             A(Anchor::InvalidProgramId),
         ),
-        (7, hostile_target::ID, A(Anchor::InvalidProgramId)),
+        (8, hostile_target::ID, A(Anchor::InvalidProgramId)),
     ];
     w.sweep("transfer_token", &i, &[&key], &cases).await;
 }
@@ -230,7 +237,14 @@ async fn transfer_sol_every_account() {
         (2, w.foreign, A(Anchor::AccountOwnedByWrongProgram)),
         (3, nobody, S(SessionError::WrongVault)),
         (3, pda::vault(&b).0, S(SessionError::WrongVault)),
-        (5, hostile_target::ID, A(Anchor::InvalidProgramId)),
+        (4, nobody, S(SessionError::WrongBudget)),
+        (4, pda::budget(&b).0, S(SessionError::WrongBudget)),
+        (
+            4,
+            Pubkey::find_program_address(&[b"budget", a.as_ref()], &hostile_target::ID).0,
+            S(SessionError::WrongBudget),
+        ),
+        (6, hostile_target::ID, A(Anchor::InvalidProgramId)),
     ];
     w.sweep("transfer_sol", &i, &[&key], &cases).await;
 }
@@ -254,9 +268,16 @@ async fn execute_every_fixed_account() {
         (2, pda::wallet(&b).0, S(SessionError::WrongWallet)),
         (3, nobody, S(SessionError::WrongVault)),
         (3, pda::vault(&b).0, S(SessionError::WrongVault)),
+        (4, nobody, S(SessionError::WrongBudget)),
+        (4, pda::budget(&b).0, S(SessionError::WrongBudget)),
+        (
+            4,
+            Pubkey::find_program_address(&[b"budget", a.as_ref()], &hostile_target::ID).0,
+            S(SessionError::WrongBudget),
+        ),
         // The inner call's authority: A's session signs only for A's vault, so B's vault reaches
         // the game as a non-signer and the game's own signer check refuses it.
-        (5, pda::vault(&b).0, A(Anchor::AccountNotSigner)),
+        (6, pda::vault(&b).0, A(Anchor::AccountNotSigner)),
     ];
     w.sweep("execute", &i, &[&key], &cases).await;
 }

@@ -424,7 +424,7 @@ async fn cross_owner_substitution() {
     cases.push((i, SessionError::WrongVault));
     // A's session draining B's token account (B's vault is its delegate, not A's).
     let mut i = good.clone();
-    i.accounts[4].pubkey = b_ata;
+    i.accounts[5].pubkey = b_ata;
     cases.push((i, SessionError::WrongSourceAccount));
     for (i, e) in cases {
         assert_session_error(env.send_key(&[i]).await, e);
@@ -432,7 +432,7 @@ async fn cross_owner_substitution() {
     // Even with B's vault AND B's token account, A's session cannot sign for B's vault.
     let mut i = good.clone();
     i.accounts[3].pubkey = pda::vault(&b.pubkey()).0;
-    i.accounts[4].pubkey = b_ata;
+    i.accounts[5].pubkey = b_ata;
     assert_session_error(env.send_key(&[i]).await, SessionError::WrongVault);
 
     // A stranger's key cannot use A's session.

@@ -4,7 +4,7 @@ use super::{
     token::{associated, mint_info},
     utc, Ctx, Report, Res,
 };
-use crate::scope_file::{pubkey, ScopeFile};
+use crate::scope_file::{pubkey, RateLimitFile, ScopeFile};
 use serde_json::json;
 use session_keys_client::{
     ix::{self, DelegateFrom},
@@ -13,10 +13,30 @@ use session_keys_client::{
 use solana_sdk::signer::Signer;
 use std::collections::HashMap;
 
-/// Grants `key` the scope of the file at `path`, signed and paid by the keypair (the owner).
-pub(super) async fn run(ctx: &Ctx, key: &str, path: &std::path::Path) -> Res<Report> {
+/// The guardrails given on the command line, over the file's.
+pub(super) struct Guards<'a> {
+    /// `--rate-limit USES/SECONDS`.
+    pub rate_limit: Option<&'a str>,
+    /// `--reference-history N`.
+    pub reference_history: Option<u8>,
+}
+
+/// Grants `key` the scope of the file at `path` (its rate limit and reference history
+/// replaced by `guards` where given), signed and paid by the keypair (the owner).
+pub(super) async fn run(
+    ctx: &Ctx,
+    key: &str,
+    path: &std::path::Path,
+    guards: Guards<'_>,
+) -> Res<Report> {
     let key = pubkey(key, "--key")?;
-    let file = ScopeFile::load(path)?;
+    let mut file = ScopeFile::load(path)?;
+    if let Some(r) = guards.rate_limit {
+        file.rate_limit = Some(RateLimitFile::parse(r)?);
+    }
+    if let Some(n) = guards.reference_history {
+        file.reference_history = Some(n);
+    }
     let owner = ctx.signer()?;
     let o = owner.pubkey();
     let mut decimals = HashMap::new();

@@ -3,6 +3,7 @@
 //! readable errors, incident response against planted look-alike accounts, exact amounts and
 //! keypair files that are never echoed.
 mod common;
+mod guardrails;
 mod incident;
 mod input;
 mod operator;

@@ -2,9 +2,14 @@
 #[allow(dead_code)]
 #[path = "../../examples/bot.rs"]
 mod bot_example;
+#[allow(dead_code)]
+#[path = "../../examples/pay_per_request/main.rs"]
+mod pay_example;
 
 mod bot;
 mod gasless;
+mod guardrails;
+mod pay_per_request;
 mod revoke_all;
 mod sessions;
 

@@ -5,6 +5,7 @@ use crate::{
     events::{Executed, MintAmount},
     instructions::session_signed::*,
     policy::{self, Asset, BatchTotals, CallEffects},
+    state::Session,
     watch::Watch,
 };
 use anchor_lang::{
@@ -33,12 +34,12 @@ pub struct InnerCall {
 /// instruction for the per-instruction cap.
 #[derive(Accounts)]
 pub struct Execute<'info> {
-    /// Session key, session, wallet, vault.
+    /// Session key, session, wallet, vault, budget.
     pub gate: SessionSigned<'info>,
 }
 
 /// One call, parsed once from the instruction data and the remaining accounts.
-struct PlannedCall<'a, 'info> {
+pub(crate) struct PlannedCall<'a, 'info> {
     program: &'a AccountInfo<'info>,
     accounts: &'a [AccountInfo<'info>],
     data: Vec<u8>,
@@ -48,7 +49,7 @@ struct PlannedCall<'a, 'info> {
 
 /// Splits the remaining accounts into the calls' programs and accounts; every account must
 /// belong to exactly one call.
-fn plan<'a, 'info>(
+pub(crate) fn plan<'a, 'info>(
     calls: Vec<InnerCall>,
     remaining: &'a [AccountInfo<'info>],
 ) -> Result<Vec<PlannedCall<'a, 'info>>> {
@@ -81,30 +82,31 @@ fn plan<'a, 'info>(
     Ok(planned)
 }
 
-impl<'info> Execute<'info> {
-    /// The gate, then every call's scope; records which calls may receive the session key's
-    /// signature.
-    fn validate(&self, plan: &mut [PlannedCall<'_, 'info>], now: i64) -> Result<()> {
-        self.gate.check(now)?;
-        for call in plan {
-            let accounts = call.accounts;
-            let scope = policy::check_call(
-                &self.gate.session.programs,
-                call.program.key,
-                &call.data,
-                |i| accounts.get(i).map(|a| a.key),
-            )?;
-            call.pass_session_signer = scope.pass_session_signer;
-        }
-        Ok(())
+/// Every call's scope (shared with `preview`): records which calls may receive the session
+/// key's signature.
+pub(crate) fn check_calls(session: &Session, plan: &mut [PlannedCall<'_, '_>]) -> Result<()> {
+    for call in plan {
+        let accounts = call.accounts;
+        let scope = policy::check_call(&session.programs, call.program.key, &call.data, |i| {
+            accounts.get(i).map(|a| a.key)
+        })?;
+        call.pass_session_signer = scope.pass_session_signer;
     }
+    Ok(())
+}
 
+impl<'info> Execute<'info> {
     /// Checks, calls each program with the vault signing, charges the caps, records, emits.
-    pub fn handler(ctx: Context<'info, Self>, calls: Vec<InnerCall>) -> Result<()> {
+    pub fn handler(
+        ctx: Context<'info, Self>,
+        calls: Vec<InnerCall>,
+        reference: Option<Vec<u8>>,
+    ) -> Result<()> {
         let now = Clock::get()?.unix_timestamp;
         let remaining = ctx.remaining_accounts;
         let mut plan = plan(calls, remaining)?;
-        ctx.accounts.validate(&mut plan, now)?;
+        let checked = ctx.accounts.gate.check(now, reference.as_deref())?;
+        check_calls(&ctx.accounts.gate.session, &mut plan)?;
         let gate = &mut ctx.accounts.gate;
         let (owner, session_key) = (gate.session.owner, gate.session_key.key());
         let vault_info = gate.vault.to_account_info();
@@ -154,17 +156,12 @@ impl<'info> Execute<'info> {
                 discriminator,
                 lamports,
                 tokens,
+                reference: reference.clone(),
             });
         }
 
-        let session = &mut gate.session;
-        session.record_use()?;
-        for (asset, amount) in totals.totals {
-            session.charge(asset, amount, now).map_err(|e| match e {
-                SessionError::MintNotInScope => SessionError::TokenOutflowNotInScope,
-                e => e,
-            })?;
-        }
+        gate.record(now, checked)?;
+        gate.charge(&totals.totals, now, true)?;
         for event in events {
             emit!(event);
         }

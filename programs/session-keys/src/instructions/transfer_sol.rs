@@ -1,15 +1,16 @@
 use crate::emit;
 use crate::{
     errors::SessionError, events::SolTransferred, instructions::session_signed::*, policy,
-    policy::Asset, vault_cpi,
+    policy::Asset, state::Session, vault_cpi,
 };
 use anchor_lang::prelude::*;
 
 /// Moves `amount` lamports from the owner's vault to `destination`, signed by the vault PDA,
-/// after the session's expiry, nonce, uses, SOL caps and destination allow-list allow it.
+/// after the session's expiry, nonce, uses, rate limit, reference, SOL caps, the owner's
+/// budget and the destination allow-list allow it.
 #[derive(Accounts)]
 pub struct TransferSol<'info> {
-    /// Session key, session, wallet, vault.
+    /// Session key, session, wallet, vault, budget.
     pub gate: SessionSigned<'info>,
     /// CHECK: any recipient allowed by the session's destination list, except the vault.
     #[account(mut)]
@@ -18,25 +19,29 @@ pub struct TransferSol<'info> {
     pub system_program: Program<'info, System>,
 }
 
-impl TransferSol<'_> {
-    fn validate(&self, now: i64) -> Result<()> {
-        self.gate.check(now)?;
-        require_keys_neq!(
-            *self.destination.key,
-            *self.gate.vault.key,
-            SessionError::SelfTransfer
-        );
-        policy::check_destination(&self.gate.session.destinations, self.destination.key, None)?;
-        Ok(())
-    }
+/// The recipient rules of `transfer_sol` (shared with `preview`): not the vault, and on the
+/// session's destination list if it has one.
+pub fn check_sol_destination(
+    session: &Session,
+    vault: &Pubkey,
+    destination: &Pubkey,
+) -> Result<()> {
+    require_keys_neq!(*destination, *vault, SessionError::SelfTransfer);
+    policy::check_destination(&session.destinations, destination, None)?;
+    Ok(())
+}
 
-    /// Checks, charges the SOL caps (a failed transfer reverts the charge with the
-    /// transaction), transfers, then records the use and emits.
-    pub fn handler(ctx: Context<Self>, amount: u64) -> Result<()> {
+impl TransferSol<'_> {
+    /// Checks, charges the SOL caps and the owner's budget (a failed transfer reverts the
+    /// charge with the transaction), transfers, then records the use and the reference and
+    /// emits.
+    pub fn handler(ctx: Context<Self>, amount: u64, reference: Option<Vec<u8>>) -> Result<()> {
         let now = Clock::get()?.unix_timestamp;
-        ctx.accounts.validate(now)?;
         let a = ctx.accounts;
-        let charged = a.gate.session.charge(Asset::Sol, amount, now)?;
+        let checked = a.gate.check(now, reference.as_deref())?;
+        check_sol_destination(&a.gate.session, a.gate.vault.key, a.destination.key)?;
+        let charged = a.gate.charge(&[(Asset::Sol, amount)], now, false)?;
+        let charged = charged.first().copied().unwrap_or_default();
 
         vault_cpi::vault_lamports(
             &a.gate.wallet,
@@ -46,8 +51,8 @@ impl TransferSol<'_> {
             amount,
         )?;
 
-        let session = &mut a.gate.session;
-        session.record_use()?;
+        a.gate.record(now, checked)?;
+        let session = &a.gate.session;
         emit!(SolTransferred {
             owner: session.owner,
             session: session.key(),
@@ -56,6 +61,7 @@ impl TransferSol<'_> {
             lifetime_remaining: charged.lifetime_remaining(),
             window_remaining: charged.window_remaining(now),
             uses_remaining: session.uses_remaining(),
+            reference,
         });
         Ok(())
     }

@@ -3,9 +3,12 @@
 //!
 //! Rules run in this order and the first broken one is returned: expiry, something granted,
 //! list lengths, duplicates, program scope, destinations without program scope, zero caps,
-//! caps and windows, account size. Clients run the same [`CreateSessionArgs::check`] before
+//! caps and windows, rate limit, reference history, account size. Clients run the same [`CreateSessionArgs::check`] before
 //! sending.
-use super::{Allowance, CapsArgs, PolicyResult, ProgramScope, UNLIMITED_USES};
+use super::{
+    Allowance, CapsArgs, PolicyResult, ProgramScope, ReferenceLog, UsesWindow, UsesWindowArgs,
+    UNLIMITED_USES,
+};
 use crate::{constants::*, errors::SessionError};
 use anchor_lang::prelude::*;
 
@@ -42,6 +45,12 @@ pub struct CreateSessionArgs {
     pub top_up_lamports: u64,
     /// If set, approves the vault as SPL delegate for this amount on `owner_token_account`.
     pub delegate_amount: Option<u64>,
+    /// Rate limit: at most `uses` actions per `seconds`, if set (on top of `max_uses`).
+    pub uses_window: Option<UsesWindowArgs>,
+    /// How many of its latest payment references the session remembers and refuses to take
+    /// again (0 to `MAX_REFERENCE_HISTORY`; 0: the session takes no references). Each costs
+    /// 33 bytes of session rent.
+    pub reference_history: u8,
 }
 
 /// Caps of one mint inside a session. 84 bytes.
@@ -75,6 +84,10 @@ pub struct Grant {
     pub programs: Vec<ProgramScope>,
     /// Label.
     pub label: String,
+    /// Rate limit, if any.
+    pub uses_window: Option<UsesWindow>,
+    /// Empty reference history with its capacity.
+    pub references: ReferenceLog,
 }
 
 /// Bytes of a session account before its variable part (discriminator included).
@@ -105,6 +118,15 @@ pub fn session_space(
     ]
     .iter()
     .fold(0usize, |acc, n| acc.saturating_add(*n))
+}
+
+/// Bytes of a session's guardrails after its label: the rate limit (tag, then a
+/// [`UsesWindow`] if set) and the reference history allocated full ([`ReferenceLog::space`]).
+pub fn limits_space(has_uses_window: bool, reference_history: u8) -> usize {
+    let window = if has_uses_window { UsesWindow::SIZE } else { 0 };
+    1usize
+        .saturating_add(window)
+        .saturating_add(ReferenceLog::space(reference_history))
 }
 
 /// Serialized size of `programs` (without the vector's length prefix), saturating.
@@ -142,6 +164,10 @@ impl CreateSessionArgs {
             self.programs_size(),
             self.label.len(),
         )
+        .saturating_add(limits_space(
+            self.uses_window.is_some(),
+            self.reference_history,
+        ))
     }
 
     /// Serialized size of the program scopes (without the vector's length prefix).
@@ -215,6 +241,12 @@ impl CreateSessionArgs {
                 })
             })
             .collect::<PolicyResult<Vec<_>>>()?;
+        let uses_window = self
+            .uses_window
+            .as_ref()
+            .map(|w| UsesWindow::from_args(w, now))
+            .transpose()?;
+        let references = ReferenceLog::with_capacity(self.reference_history)?;
         if self.space() > usize::from(MAX_SESSION_SPACE) {
             return Err(SessionError::SessionTooLarge);
         }
@@ -226,6 +258,8 @@ impl CreateSessionArgs {
             destinations: self.destinations,
             programs: self.programs,
             label: self.label,
+            uses_window,
+            references,
         })
     }
 }
@@ -257,7 +291,34 @@ mod tests {
             label: String::new(),
             top_up_lamports: 0,
             delegate_amount: None,
+            uses_window: None,
+            reference_history: 0,
         }
+    }
+
+    #[test]
+    fn guardrails_are_checked_and_sized() {
+        let mut a = args();
+        a.uses_window = Some(UsesWindowArgs {
+            uses: 0,
+            seconds: 60,
+        });
+        assert_eq!(a.check(NOW), Err(SessionError::InvalidRateLimit));
+        a.uses_window = Some(UsesWindowArgs {
+            uses: 3,
+            seconds: 60,
+        });
+        a.reference_history = MAX_REFERENCE_HISTORY + 1;
+        assert_eq!(a.check(NOW), Err(SessionError::ReferenceHistoryTooLong));
+        a.reference_history = MAX_REFERENCE_HISTORY;
+        let g = a.clone().into_grant(NOW).unwrap();
+        assert_eq!(g.uses_window.unwrap().max, 3);
+        assert_eq!(g.references.capacity, MAX_REFERENCE_HISTORY);
+        let plain = args().space();
+        assert_eq!(
+            a.space(),
+            plain + UsesWindow::SIZE + 33 * usize::from(MAX_REFERENCE_HISTORY)
+        );
     }
 
     fn program(id: Pubkey) -> ProgramScope {
@@ -394,6 +455,8 @@ mod tests {
                 label: label.clone(),
                 top_up_lamports: 0,
                 delegate_amount: None,
+                uses_window: None,
+                reference_history: 0,
             };
             let space = a.space();
             match a.clone().into_grant(NOW) {

@@ -23,6 +23,19 @@ pub fn transfer_hook_program(program: TokenProgram, data: &[u8]) -> Option<Pubke
     }
 }
 
+/// Whether `data` is an initialized mint as its token program reads one: SPL Token's
+/// `Mint::unpack` (exactly 82 bytes, initialized), Token-2022's
+/// `StateWithExtensions::<Mint>::unpack`. What `set_budget` accepts as an asset.
+pub fn is_mint(program: TokenProgram, data: &[u8]) -> bool {
+    match program {
+        TokenProgram::Token => {
+            <anchor_spl::token::spl_token::state::Mint as solana_program_pack::Pack>::unpack(data)
+                .is_ok()
+        }
+        TokenProgram::Token2022 => StateWithExtensions::<Mint>::unpack(data).is_ok(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,7 +2,9 @@
 use crate::{
     constants::{ACCOUNT_VERSION, SESSION_SEED},
     errors::SessionError,
-    policy::{self, Allowance, Asset, PolicyResult, ProgramScope},
+    policy::{
+        self, Allowance, Asset, PolicyResult, ProgramScope, Reference, ReferenceLog, UsesWindow,
+    },
 };
 use anchor_lang::prelude::*;
 
@@ -30,9 +32,12 @@ pub use crate::policy::MintAllowance;
 /// | 4 + 32·d | `destinations` |
 /// | 4 + p | `programs`: per program 37 bytes + per instruction rule 17 bytes + its rules |
 /// | 4 + l | `label` |
+/// | 1 (+20) | `uses_window`: tag, then a [`UsesWindow`] if rate-limited |
+/// | 6 + 33·r | `references`: capacity, next, then `r` = capacity slots, allocated full |
 ///
-/// Fixed part 138 bytes (discriminator included); "1 mint + SOL caps, no label" is 291 bytes,
-/// "2 mints + SOL caps" 375 bytes.
+/// Fixed part 138 bytes (discriminator included); "1 mint + SOL caps, no label, no
+/// guardrails" is 298 bytes, "2 mints + SOL caps" 382 bytes. A rate limit adds 20 bytes, each
+/// remembered reference 33.
 #[account]
 #[derive(Debug, PartialEq, Eq)]
 pub struct Session {
@@ -67,6 +72,10 @@ pub struct Session {
     pub programs: Vec<ProgramScope>,
     /// Short label for wallet UIs, e.g. the app's name.
     pub label: String,
+    /// Rate limit: at most so many actions per recurring window, if set.
+    pub uses_window: Option<UsesWindow>,
+    /// The latest payment references, refused if used again.
+    pub references: ReferenceLog,
 }
 
 /// The keys a new session records.
@@ -88,8 +97,9 @@ impl Session {
     /// Bytes before the variable part (discriminator included).
     pub const FIXED_SIZE: usize = policy::SESSION_FIXED_SIZE;
 
-    /// Exact account size for a session holding the given scope
-    /// ([`policy::session_space`]).
+    /// Exact account size for a session holding the given scope, without guardrails (no rate
+    /// limit, no reference history): [`policy::session_space`] plus
+    /// [`policy::limits_space`]`(false, 0)`.
     pub fn space(
         has_sol: bool,
         mints: usize,
@@ -98,6 +108,7 @@ impl Session {
         label_len: usize,
     ) -> usize {
         policy::session_space(has_sol, mints, destinations, programs_size, label_len)
+            .saturating_add(policy::limits_space(false, 0))
     }
 
     /// The session a checked [`policy::Grant`] creates: no uses yet, created now under the
@@ -120,6 +131,8 @@ impl Session {
             destinations: grant.destinations,
             programs: grant.programs,
             label: grant.label,
+            uses_window: grant.uses_window,
+            references: grant.references,
         }
     }
 
@@ -136,10 +149,41 @@ impl Session {
         policy::next_use(self.uses, self.max_uses).map(|_| ())
     }
 
-    /// Records one use, or [`SessionError::UsesExhausted`].
-    pub fn record_use(&mut self) -> PolicyResult<()> {
+    /// [`SessionError::RateLimited`] if the rate limit leaves no action in the window in force
+    /// at `now`. Not part of [`Session::check_usable`]: a rate-limited session is alive.
+    pub fn check_rate(&self, now: i64) -> PolicyResult<()> {
+        self.uses_window.as_ref().map_or(Ok(()), |w| w.check(now))
+    }
+
+    /// When the rate limit's window in force at `now` reopens, if the limit is reached.
+    pub fn rate_reopens_at(&self, now: i64) -> Option<i64> {
+        self.uses_window
+            .as_ref()
+            .filter(|w| w.remaining(now) == 0)
+            .map(|w| w.reopens_at(now))
+    }
+
+    /// A payment reference checked against the session's history
+    /// ([`ReferenceLog::check`]); `None` passes.
+    pub fn check_reference(&self, reference: Option<&[u8]>) -> PolicyResult<Option<Reference>> {
+        reference.map(|r| self.references.check(r)).transpose()
+    }
+
+    /// Records one use at `now` (the use count and the rate limit's window), or
+    /// [`SessionError::UsesExhausted`] / [`SessionError::RateLimited`].
+    pub fn record_use(&mut self, now: i64) -> PolicyResult<()> {
         self.uses = policy::next_use(self.uses, self.max_uses)?;
+        if let Some(w) = self.uses_window.as_mut() {
+            *w = w.used_once(now)?;
+        }
         self.invariant()
+    }
+
+    /// Records a checked reference ([`ReferenceLog::record`]).
+    pub fn record_reference(&mut self, reference: Option<Reference>) {
+        if let Some(r) = reference {
+            self.references.record(r);
+        }
     }
 
     /// Charges `amount` of `asset` at `now` to its allowance ([`Allowance::charged`]: zero,
@@ -222,6 +266,8 @@ mod tests {
             destinations: (0..destinations).map(|_| Pubkey::new_unique()).collect(),
             programs: vec![],
             label: label.into(),
+            uses_window: None,
+            references: ReferenceLog::default(),
         }
     }
 
@@ -243,7 +289,7 @@ mod tests {
     #[test]
     fn documented_sizes() {
         assert_eq!(Session::FIXED_SIZE, 138);
-        assert_eq!(Session::space(true, 1, 0, 0, 0), 291);
-        assert_eq!(Session::space(true, 2, 0, 0, 0), 375);
+        assert_eq!(Session::space(true, 1, 0, 0, 0), 298);
+        assert_eq!(Session::space(true, 2, 0, 0, 0), 382);
     }
 }

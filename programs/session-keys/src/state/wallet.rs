@@ -1,7 +1,7 @@
-//! Per-owner bookkeeping: the revocation nonce, the signed-message counter and the vault's
-//! bump.
+//! Per-owner bookkeeping: the revocation nonce, the signed-message counter, and the bumps of
+//! the vault and the budget.
 use crate::{
-    constants::{ACCOUNT_VERSION, VAULT_SEED, WALLET_SEED},
+    constants::{ACCOUNT_VERSION, BUDGET_SEED, VAULT_SEED, WALLET_SEED},
     errors::SessionError,
 };
 use anchor_lang::prelude::*;
@@ -26,6 +26,7 @@ const MESSAGE_COUNTER_MASK: u64 = (1 << MESSAGE_COUNTER_BITS) - 1;
 /// | 32 | `owner` |
 /// | 8 | `nonce` |
 /// | 8 | `message_counter` |
+/// | 1 | `budget_bump` |
 #[account]
 #[derive(Debug, PartialEq, Eq)]
 pub struct Wallet {
@@ -44,13 +45,16 @@ pub struct Wallet {
     /// with an unpredictable value ([`Wallet::message_counter_after_revoke`]), so no message
     /// signed before the revocation, whatever its number, is ever accepted.
     pub message_counter: u64,
+    /// Canonical bump of the owner's budget PDA `["budget", owner]`, found once when the
+    /// wallet is created, so the session gate checks the budget's address with one hash.
+    pub budget_bump: u8,
 }
 
 impl Wallet {
     /// Seed prefix.
     pub const SEED: &'static [u8] = WALLET_SEED;
     /// Account size in bytes (discriminator included).
-    pub const SPACE: usize = 8 + 1 + 1 + 1 + 32 + 8 + 8;
+    pub const SPACE: usize = 8 + 1 + 1 + 1 + 32 + 8 + 8 + 1;
 
     /// Fills a freshly created wallet; an existing one is left untouched.
     pub fn init_if_new(&mut self, owner: Pubkey, bump: u8, vault_bump: u8) {
@@ -61,6 +65,8 @@ impl Wallet {
             self.owner = owner;
             self.nonce = 0;
             self.message_counter = 0;
+            self.budget_bump =
+                Pubkey::find_program_address(&[BUDGET_SEED, owner.as_ref()], &crate::ID).1;
         }
     }
 
@@ -72,6 +78,22 @@ impl Wallet {
             &crate::ID,
         )
         .map_err(|_| SessionError::WrongVault)?)
+    }
+
+    /// This owner's budget address, from the stored bump (one `create_program_address`).
+    pub fn budget(&self) -> Result<Pubkey> {
+        Ok(Pubkey::create_program_address(
+            &[BUDGET_SEED, self.owner.as_ref(), &[self.budget_bump]],
+            &crate::ID,
+        )
+        .map_err(|_| SessionError::WrongBudget)?)
+    }
+
+    /// Checks that `budget` is this owner's budget PDA ([`Wallet::budget`]), whether or not
+    /// the account exists yet.
+    pub fn check_budget(&self, budget: &Pubkey) -> Result<()> {
+        require_keys_eq!(self.budget()?, *budget, SessionError::WrongBudget);
+        Ok(())
     }
 
     /// Checks that `vault` is this owner's vault PDA ([`Wallet::vault`]).
@@ -135,11 +157,12 @@ mod tests {
             owner: Pubkey::new_unique(),
             nonce: 9,
             message_counter: 4,
+            budget_bump: 1,
         };
         let mut buf = Vec::new();
         w.try_serialize(&mut buf).unwrap();
         assert_eq!(buf.len(), Wallet::SPACE);
-        assert_eq!(Wallet::SPACE, 59);
+        assert_eq!(Wallet::SPACE, 60);
     }
 
     #[test]

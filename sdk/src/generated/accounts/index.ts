@@ -6,5 +6,6 @@
  * @see https://github.com/codama-idl/codama
  */
 
+export * from "./budget";
 export * from "./session";
 export * from "./wallet";

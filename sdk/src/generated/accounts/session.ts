@@ -59,12 +59,20 @@ import {
   getMintAllowanceEncoder,
   getProgramScopeDecoder,
   getProgramScopeEncoder,
+  getReferenceLogDecoder,
+  getReferenceLogEncoder,
+  getUsesWindowDecoder,
+  getUsesWindowEncoder,
   type Allowance,
   type AllowanceArgs,
   type MintAllowance,
   type MintAllowanceArgs,
   type ProgramScope,
   type ProgramScopeArgs,
+  type ReferenceLog,
+  type ReferenceLogArgs,
+  type UsesWindow,
+  type UsesWindowArgs,
 } from "../types";
 
 export const SESSION_DISCRIMINATOR: ReadonlyUint8Array = new Uint8Array([
@@ -110,6 +118,10 @@ export type Session = {
   programs: Array<ProgramScope>;
   /** Short label for wallet UIs, e.g. the app's name. */
   label: string;
+  /** Rate limit: at most so many actions per recurring window, if set. */
+  usesWindow: Option<UsesWindow>;
+  /** The latest payment references, refused if used again. */
+  references: ReferenceLog;
 };
 
 export type SessionArgs = {
@@ -146,6 +158,10 @@ export type SessionArgs = {
   programs: Array<ProgramScopeArgs>;
   /** Short label for wallet UIs, e.g. the app's name. */
   label: string;
+  /** Rate limit: at most so many actions per recurring window, if set. */
+  usesWindow: OptionOrNullable<UsesWindowArgs>;
+  /** The latest payment references, refused if used again. */
+  references: ReferenceLogArgs;
 };
 
 /** Gets the encoder for {@link SessionArgs} account data. */
@@ -168,6 +184,8 @@ export function getSessionEncoder(): Encoder<SessionArgs> {
       ["destinations", getArrayEncoder(getAddressEncoder())],
       ["programs", getArrayEncoder(getProgramScopeEncoder())],
       ["label", addEncoderSizePrefix(getUtf8Encoder(), getU32Encoder())],
+      ["usesWindow", getOptionEncoder(getUsesWindowEncoder())],
+      ["references", getReferenceLogEncoder()],
     ]),
     (value) => ({ ...value, discriminator: SESSION_DISCRIMINATOR }),
   );
@@ -192,6 +210,8 @@ export function getSessionDecoder(): Decoder<Session> {
     ["destinations", getArrayDecoder(getAddressDecoder())],
     ["programs", getArrayDecoder(getProgramScopeDecoder())],
     ["label", addDecoderSizePrefix(getUtf8Decoder(), getU32Decoder())],
+    ["usesWindow", getOptionDecoder(getUsesWindowDecoder())],
+    ["references", getReferenceLogDecoder()],
   ]);
 }
 

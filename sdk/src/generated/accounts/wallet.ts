@@ -66,6 +66,11 @@ export type Wallet = {
    * signed before the revocation, whatever its number, is ever accepted.
    */
   messageCounter: bigint;
+  /**
+   * Canonical bump of the owner's budget PDA `["budget", owner]`, found once when the
+   * wallet is created, so the session gate checks the budget's address with one hash.
+   */
+  budgetBump: number;
 };
 
 export type WalletArgs = {
@@ -86,6 +91,11 @@ export type WalletArgs = {
    * signed before the revocation, whatever its number, is ever accepted.
    */
   messageCounter: number | bigint;
+  /**
+   * Canonical bump of the owner's budget PDA `["budget", owner]`, found once when the
+   * wallet is created, so the session gate checks the budget's address with one hash.
+   */
+  budgetBump: number;
 };
 
 /** Gets the encoder for {@link WalletArgs} account data. */
@@ -99,6 +109,7 @@ export function getWalletEncoder(): FixedSizeEncoder<WalletArgs> {
       ["owner", getAddressEncoder()],
       ["nonce", getU64Encoder()],
       ["messageCounter", getU64Encoder()],
+      ["budgetBump", getU8Encoder()],
     ]),
     (value) => ({ ...value, discriminator: WALLET_DISCRIMINATOR }),
   );
@@ -114,6 +125,7 @@ export function getWalletDecoder(): FixedSizeDecoder<Wallet> {
     ["owner", getAddressDecoder()],
     ["nonce", getU64Decoder()],
     ["messageCounter", getU64Decoder()],
+    ["budgetBump", getU8Decoder()],
   ]);
 }
 
@@ -176,5 +188,5 @@ export async function fetchAllMaybeWallet(
 }
 
 export function getWalletSize(): number {
-  return 59;
+  return 60;
 }

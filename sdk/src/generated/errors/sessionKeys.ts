@@ -158,10 +158,37 @@ export const SESSION_KEYS_ERROR__INVALID_DOMAIN = 0x17b5; // 6069
 export const SESSION_KEYS_ERROR__LABEL_NOT_PRINTABLE = 0x17b6; // 6070
 /** TransferHookNotSupported: This Token-2022 mint has a transfer hook, and transfer_token cannot pass the hook's extra accounts: this mint cannot be moved with transfer_token */
 export const SESSION_KEYS_ERROR__TRANSFER_HOOK_NOT_SUPPORTED = 0x17b7; // 6071
+/** OwnerBudgetWindowExceeded: The owner's budget for this asset has too little left in this window: wait for the window to reopen (see preview) or ask the owner to raise the budget */
+export const SESSION_KEYS_ERROR__OWNER_BUDGET_WINDOW_EXCEEDED = 0x17b8; // 6072
+/** OwnerBudgetLifetimeExceeded: The owner's lifetime budget for this asset is spent: ask the owner to raise or remove the budget */
+export const SESSION_KEYS_ERROR__OWNER_BUDGET_LIFETIME_EXCEEDED = 0x17b9; // 6073
+/** WrongBudget: The budget account is not this owner's budget PDA [\budget\, owner]: pass the owner's budget address (even when no budget is set) */
+export const SESSION_KEYS_ERROR__WRONG_BUDGET = 0x17ba; // 6074
+/** InvalidBudget: Invalid budget: give a lifetime cap, a window, or both; every cap positive and a window cap not above the lifetime cap */
+export const SESSION_KEYS_ERROR__INVALID_BUDGET = 0x17bb; // 6075
+/** TooManyBudgetAssets: Too many budget assets: at most 8 per owner; remove one first */
+export const SESSION_KEYS_ERROR__TOO_MANY_BUDGET_ASSETS = 0x17bc; // 6076
+/** UnknownAsset: Unknown asset: pass the native SOL address (all zeros) or a mint of SPL Token or Token-2022, with the mint account as the first remaining account */
+export const SESSION_KEYS_ERROR__UNKNOWN_ASSET = 0x17bd; // 6077
+/** BudgetNotSet: The owner has no budget for this asset: nothing to remove */
+export const SESSION_KEYS_ERROR__BUDGET_NOT_SET = 0x17be; // 6078
+/** InvalidRateLimit: Invalid rate limit: uses and seconds must be positive */
+export const SESSION_KEYS_ERROR__INVALID_RATE_LIMIT = 0x17bf; // 6079
+/** RateLimited: Rate limited: the session used every action its window allows; retry once the window reopens (the time is in the program log and in preview) */
+export const SESSION_KEYS_ERROR__RATE_LIMITED = 0x17c0; // 6080
+/** InvalidReferenceLength: A payment reference must be 16 or 32 bytes */
+export const SESSION_KEYS_ERROR__INVALID_REFERENCE_LENGTH = 0x17c1; // 6081
+/** ReferenceAlreadyUsed: This reference was already used by this session: the payment was made; look it up instead of paying again */
+export const SESSION_KEYS_ERROR__REFERENCE_ALREADY_USED = 0x17c2; // 6082
+/** ReferencesNotEnabled: This session keeps no reference history: send without a reference, or have the owner grant a session with reference_history above 0 */
+export const SESSION_KEYS_ERROR__REFERENCES_NOT_ENABLED = 0x17c3; // 6083
+/** ReferenceHistoryTooLong: Reference history too long: at most 16 */
+export const SESSION_KEYS_ERROR__REFERENCE_HISTORY_TOO_LONG = 0x17c4; // 6084
 
 export type SessionKeysError =
   | typeof SESSION_KEYS_ERROR__ACCOUNT_RULE_VIOLATED
   | typeof SESSION_KEYS_ERROR__ARGUMENT_RULE_VIOLATED
+  | typeof SESSION_KEYS_ERROR__BUDGET_NOT_SET
   | typeof SESSION_KEYS_ERROR__CONFIDENTIAL_ACCOUNT
   | typeof SESSION_KEYS_ERROR__DELEGATE_MINT_NOT_GRANTED
   | typeof SESSION_KEYS_ERROR__DELEGATION_MISSING
@@ -176,8 +203,11 @@ export type SessionKeysError =
   | typeof SESSION_KEYS_ERROR__EXPIRY_IN_PAST
   | typeof SESSION_KEYS_ERROR__EXPIRY_TOO_FAR
   | typeof SESSION_KEYS_ERROR__INSTRUCTION_NOT_IN_SCOPE
+  | typeof SESSION_KEYS_ERROR__INVALID_BUDGET
   | typeof SESSION_KEYS_ERROR__INVALID_DOMAIN
   | typeof SESSION_KEYS_ERROR__INVALID_INNER_INSTRUCTION
+  | typeof SESSION_KEYS_ERROR__INVALID_RATE_LIMIT
+  | typeof SESSION_KEYS_ERROR__INVALID_REFERENCE_LENGTH
   | typeof SESSION_KEYS_ERROR__INVALID_SCOPE_RULE
   | typeof SESSION_KEYS_ERROR__INVALID_SESSION_ACCOUNT
   | typeof SESSION_KEYS_ERROR__INVALID_WINDOW
@@ -198,8 +228,14 @@ export type SessionKeysError =
   | typeof SESSION_KEYS_ERROR__NOT_OWNER
   | typeof SESSION_KEYS_ERROR__NOT_OWNER_OR_SESSION
   | typeof SESSION_KEYS_ERROR__NOT_VAULT_DELEGATE
+  | typeof SESSION_KEYS_ERROR__OWNER_BUDGET_LIFETIME_EXCEEDED
+  | typeof SESSION_KEYS_ERROR__OWNER_BUDGET_WINDOW_EXCEEDED
   | typeof SESSION_KEYS_ERROR__PER_INSTRUCTION_CAP_EXCEEDED
   | typeof SESSION_KEYS_ERROR__PROGRAM_NOT_IN_SCOPE
+  | typeof SESSION_KEYS_ERROR__RATE_LIMITED
+  | typeof SESSION_KEYS_ERROR__REFERENCE_ALREADY_USED
+  | typeof SESSION_KEYS_ERROR__REFERENCE_HISTORY_TOO_LONG
+  | typeof SESSION_KEYS_ERROR__REFERENCES_NOT_ENABLED
   | typeof SESSION_KEYS_ERROR__REFUSED_TARGET
   | typeof SESSION_KEYS_ERROR__SELF_TRANSFER
   | typeof SESSION_KEYS_ERROR__SESSION_EXPIRED
@@ -213,6 +249,7 @@ export type SessionKeysError =
   | typeof SESSION_KEYS_ERROR__SPONSOR_IS_SESSION_KEY
   | typeof SESSION_KEYS_ERROR__TOKEN_ACCOUNT_TAMPERED
   | typeof SESSION_KEYS_ERROR__TOKEN_OUTFLOW_NOT_IN_SCOPE
+  | typeof SESSION_KEYS_ERROR__TOO_MANY_BUDGET_ASSETS
   | typeof SESSION_KEYS_ERROR__TOO_MANY_DESTINATIONS
   | typeof SESSION_KEYS_ERROR__TOO_MANY_EXECUTE_ACCOUNTS
   | typeof SESSION_KEYS_ERROR__TOO_MANY_MINTS
@@ -222,9 +259,11 @@ export type SessionKeysError =
   | typeof SESSION_KEYS_ERROR__TOO_MANY_WATCHED_ACCOUNTS
   | typeof SESSION_KEYS_ERROR__TRANSFER_HOOK_NOT_SUPPORTED
   | typeof SESSION_KEYS_ERROR__UNAUTHORIZED_REVOKER
+  | typeof SESSION_KEYS_ERROR__UNKNOWN_ASSET
   | typeof SESSION_KEYS_ERROR__USES_EXHAUSTED
   | typeof SESSION_KEYS_ERROR__VAULT_MODIFIED
   | typeof SESSION_KEYS_ERROR__WINDOW_CAP_EXCEEDED
+  | typeof SESSION_KEYS_ERROR__WRONG_BUDGET
   | typeof SESSION_KEYS_ERROR__WRONG_RENT_PAYER
   | typeof SESSION_KEYS_ERROR__WRONG_SESSION_KEY
   | typeof SESSION_KEYS_ERROR__WRONG_SOURCE_ACCOUNT
@@ -238,6 +277,7 @@ if (process.env["NODE_ENV"] !== "production") {
   sessionKeysErrorMessages = {
     [SESSION_KEYS_ERROR__ACCOUNT_RULE_VIOLATED]: `An account of the call is not one the session's scope allows at that position`,
     [SESSION_KEYS_ERROR__ARGUMENT_RULE_VIOLATED]: `An argument of the call breaks a rule of the session's scope (e.g. an amount too large)`,
+    [SESSION_KEYS_ERROR__BUDGET_NOT_SET]: `The owner has no budget for this asset: nothing to remove`,
     [SESSION_KEYS_ERROR__CONFIDENTIAL_ACCOUNT]: `execute cannot account for a confidential (encrypted) balance: leave vault token accounts with confidential transfers out of execute`,
     [SESSION_KEYS_ERROR__DELEGATE_MINT_NOT_GRANTED]: `The token account to approve holds a mint this session has no caps for: add that mint's caps to the session`,
     [SESSION_KEYS_ERROR__DELEGATION_MISSING]: `The owner's vault is not the delegate of this token account: the owner must approve the vault again (or create a new session with a delegate amount)`,
@@ -252,8 +292,11 @@ if (process.env["NODE_ENV"] !== "production") {
     [SESSION_KEYS_ERROR__EXPIRY_IN_PAST]: `Expiry is not in the future: pass an expires_at later than the current unix time`,
     [SESSION_KEYS_ERROR__EXPIRY_TOO_FAR]: `Expiry is too far away: sessions last at most 30 days`,
     [SESSION_KEYS_ERROR__INSTRUCTION_NOT_IN_SCOPE]: `This instruction of the program is not in the session's scope`,
+    [SESSION_KEYS_ERROR__INVALID_BUDGET]: `Invalid budget: give a lifetime cap, a window, or both; every cap positive and a window cap not above the lifetime cap`,
     [SESSION_KEYS_ERROR__INVALID_DOMAIN]: `Invalid app domain: 1 to 64 bytes of letters, digits, '.', '-' and ':'`,
     [SESSION_KEYS_ERROR__INVALID_INNER_INSTRUCTION]: `Malformed execute: 1 to 4 calls, and the remaining accounts must hold exactly each call's program and accounts`,
+    [SESSION_KEYS_ERROR__INVALID_RATE_LIMIT]: `Invalid rate limit: uses and seconds must be positive`,
+    [SESSION_KEYS_ERROR__INVALID_REFERENCE_LENGTH]: `A payment reference must be 16 or 32 bytes`,
     [SESSION_KEYS_ERROR__INVALID_SCOPE_RULE]: `A scope rule is malformed: discriminator 1-8 bytes, integer values as wide as their kind, raw bytes 1-32 with = or != only, 1-3 keys per account rule`,
     [SESSION_KEYS_ERROR__INVALID_SESSION_ACCOUNT]: `This account is not a session of the session-keys program`,
     [SESSION_KEYS_ERROR__INVALID_WINDOW]: `A spending window needs a positive length in seconds and a positive cap`,
@@ -274,8 +317,14 @@ if (process.env["NODE_ENV"] !== "production") {
     [SESSION_KEYS_ERROR__NOT_OWNER]: `Only the owner can do this`,
     [SESSION_KEYS_ERROR__NOT_OWNER_OR_SESSION]: `Sign with the owner's wallet, or with a session key and pass its session and the owner's wallet account`,
     [SESSION_KEYS_ERROR__NOT_VAULT_DELEGATE]: `The vault is not the delegate of this token account: leave it out of revoke_all_sessions`,
+    [SESSION_KEYS_ERROR__OWNER_BUDGET_LIFETIME_EXCEEDED]: `The owner's lifetime budget for this asset is spent: ask the owner to raise or remove the budget`,
+    [SESSION_KEYS_ERROR__OWNER_BUDGET_WINDOW_EXCEEDED]: `The owner's budget for this asset has too little left in this window: wait for the window to reopen (see preview) or ask the owner to raise the budget`,
     [SESSION_KEYS_ERROR__PER_INSTRUCTION_CAP_EXCEEDED]: `Amount is above the session's per-instruction cap (one transfer, or one whole execute): send a smaller amount`,
     [SESSION_KEYS_ERROR__PROGRAM_NOT_IN_SCOPE]: `This program is not in the session's scope: the owner must grant it in a new session`,
+    [SESSION_KEYS_ERROR__RATE_LIMITED]: `Rate limited: the session used every action its window allows; retry once the window reopens (the time is in the program log and in preview)`,
+    [SESSION_KEYS_ERROR__REFERENCE_ALREADY_USED]: `This reference was already used by this session: the payment was made; look it up instead of paying again`,
+    [SESSION_KEYS_ERROR__REFERENCE_HISTORY_TOO_LONG]: `Reference history too long: at most 16`,
+    [SESSION_KEYS_ERROR__REFERENCES_NOT_ENABLED]: `This session keeps no reference history: send without a reference, or have the owner grant a session with reference_history above 0`,
     [SESSION_KEYS_ERROR__REFUSED_TARGET]: `execute never calls this program (System, token programs, loaders, session-keys): use transfer_sol or transfer_token`,
     [SESSION_KEYS_ERROR__SELF_TRANSFER]: `Source and destination are the same account (or SOL sent back to the vault): nothing to move`,
     [SESSION_KEYS_ERROR__SESSION_EXPIRED]: `Session has expired: ask the owner to create a new session`,
@@ -289,6 +338,7 @@ if (process.env["NODE_ENV"] !== "production") {
     [SESSION_KEYS_ERROR__SPONSOR_IS_SESSION_KEY]: `The sponsor cannot be the session key: pay with a separate sponsor key`,
     [SESSION_KEYS_ERROR__TOKEN_ACCOUNT_TAMPERED]: `The call changed the owner, delegate, close authority or freeze state of, or closed, a token account the vault controls`,
     [SESSION_KEYS_ERROR__TOKEN_OUTFLOW_NOT_IN_SCOPE]: `The call moved tokens of a mint the session has no caps for`,
+    [SESSION_KEYS_ERROR__TOO_MANY_BUDGET_ASSETS]: `Too many budget assets: at most 8 per owner; remove one first`,
     [SESSION_KEYS_ERROR__TOO_MANY_DESTINATIONS]: `Too many destinations in the allow-list: at most 8`,
     [SESSION_KEYS_ERROR__TOO_MANY_EXECUTE_ACCOUNTS]: `Too many accounts in one execute: at most 64 remaining accounts`,
     [SESSION_KEYS_ERROR__TOO_MANY_MINTS]: `Too many mints in one session: at most 4`,
@@ -298,9 +348,11 @@ if (process.env["NODE_ENV"] !== "production") {
     [SESSION_KEYS_ERROR__TOO_MANY_WATCHED_ACCOUNTS]: `Too many vault-controlled token accounts in one execute: at most 16`,
     [SESSION_KEYS_ERROR__TRANSFER_HOOK_NOT_SUPPORTED]: `This Token-2022 mint has a transfer hook, and transfer_token cannot pass the hook's extra accounts: this mint cannot be moved with transfer_token`,
     [SESSION_KEYS_ERROR__UNAUTHORIZED_REVOKER]: `Only the session's owner or its session key can revoke it`,
+    [SESSION_KEYS_ERROR__UNKNOWN_ASSET]: `Unknown asset: pass the native SOL address (all zeros) or a mint of SPL Token or Token-2022, with the mint account as the first remaining account`,
     [SESSION_KEYS_ERROR__USES_EXHAUSTED]: `The session has used all its allowed uses: ask the owner to create a new session`,
     [SESSION_KEYS_ERROR__VAULT_MODIFIED]: `The call reassigned, allocated or otherwise modified the vault beyond spending lamports`,
     [SESSION_KEYS_ERROR__WINDOW_CAP_EXCEEDED]: `Amount is above what is left in the current spending window: wait for the next window`,
+    [SESSION_KEYS_ERROR__WRONG_BUDGET]: `The budget account is not this owner's budget PDA [\budget\, owner]: pass the owner's budget address (even when no budget is set)`,
     [SESSION_KEYS_ERROR__WRONG_RENT_PAYER]: `Rent must go back to the account that paid it`,
     [SESSION_KEYS_ERROR__WRONG_SESSION_KEY]: `The signer is not this session's key: sign with the session key the owner granted`,
     [SESSION_KEYS_ERROR__WRONG_SOURCE_ACCOUNT]: `Source token account must belong to the session's owner or to the owner's vault`,

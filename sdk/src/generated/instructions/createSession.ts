@@ -28,6 +28,8 @@ import {
   getU32Encoder,
   getU64Decoder,
   getU64Encoder,
+  getU8Decoder,
+  getU8Encoder,
   getUtf8Decoder,
   getUtf8Encoder,
   SOLANA_ERROR__PROGRAM_CLIENTS__INSUFFICIENT_ACCOUNT_METAS,
@@ -65,12 +67,16 @@ import {
   getMintCapsArgsEncoder,
   getProgramScopeDecoder,
   getProgramScopeEncoder,
+  getRateLimitArgsDecoder,
+  getRateLimitArgsEncoder,
   type CapsArgs,
   type CapsArgsArgs,
   type MintCapsArgs,
   type MintCapsArgsArgs,
   type ProgramScope,
   type ProgramScopeArgs,
+  type RateLimitArgs,
+  type RateLimitArgsArgs,
 } from "../types";
 
 export const CREATE_SESSION_DISCRIMINATOR: ReadonlyUint8Array = new Uint8Array([
@@ -160,6 +166,14 @@ export type CreateSessionInstructionData = {
   topUpLamports: bigint;
   /** If set, approves the vault as SPL delegate for this amount on `owner_token_account`. */
   delegateAmount: Option<bigint>;
+  /** Rate limit: at most `uses` actions per `seconds`, if set (on top of `max_uses`). */
+  usesWindow: Option<RateLimitArgs>;
+  /**
+   * How many of its latest payment references the session remembers and refuses to take
+   * again (0 to `MAX_REFERENCE_HISTORY`; 0: the session takes no references). Each costs
+   * 33 bytes of session rent.
+   */
+  referenceHistory: number;
 };
 
 export type CreateSessionInstructionDataArgs = {
@@ -188,6 +202,14 @@ export type CreateSessionInstructionDataArgs = {
   topUpLamports: number | bigint;
   /** If set, approves the vault as SPL delegate for this amount on `owner_token_account`. */
   delegateAmount: OptionOrNullable<number | bigint>;
+  /** Rate limit: at most `uses` actions per `seconds`, if set (on top of `max_uses`). */
+  usesWindow: OptionOrNullable<RateLimitArgsArgs>;
+  /**
+   * How many of its latest payment references the session remembers and refuses to take
+   * again (0 to `MAX_REFERENCE_HISTORY`; 0: the session takes no references). Each costs
+   * 33 bytes of session rent.
+   */
+  referenceHistory: number;
 };
 
 export function getCreateSessionInstructionDataEncoder(): Encoder<CreateSessionInstructionDataArgs> {
@@ -203,6 +225,8 @@ export function getCreateSessionInstructionDataEncoder(): Encoder<CreateSessionI
       ["label", addEncoderSizePrefix(getUtf8Encoder(), getU32Encoder())],
       ["topUpLamports", getU64Encoder()],
       ["delegateAmount", getOptionEncoder(getU64Encoder())],
+      ["usesWindow", getOptionEncoder(getRateLimitArgsEncoder())],
+      ["referenceHistory", getU8Encoder()],
     ]),
     (value) => ({ ...value, discriminator: CREATE_SESSION_DISCRIMINATOR }),
   );
@@ -220,6 +244,8 @@ export function getCreateSessionInstructionDataDecoder(): Decoder<CreateSessionI
     ["label", addDecoderSizePrefix(getUtf8Decoder(), getU32Decoder())],
     ["topUpLamports", getU64Decoder()],
     ["delegateAmount", getOptionDecoder(getU64Decoder())],
+    ["usesWindow", getOptionDecoder(getRateLimitArgsDecoder())],
+    ["referenceHistory", getU8Decoder()],
   ]);
 }
 
@@ -269,6 +295,8 @@ export type CreateSessionAsyncInput<
   label: CreateSessionInstructionDataArgs["label"];
   topUpLamports: CreateSessionInstructionDataArgs["topUpLamports"];
   delegateAmount: CreateSessionInstructionDataArgs["delegateAmount"];
+  usesWindow: CreateSessionInstructionDataArgs["usesWindow"];
+  referenceHistory: CreateSessionInstructionDataArgs["referenceHistory"];
 };
 
 export async function getCreateSessionInstructionAsync<
@@ -436,6 +464,8 @@ export type CreateSessionInput<
   label: CreateSessionInstructionDataArgs["label"];
   topUpLamports: CreateSessionInstructionDataArgs["topUpLamports"];
   delegateAmount: CreateSessionInstructionDataArgs["delegateAmount"];
+  usesWindow: CreateSessionInstructionDataArgs["usesWindow"];
+  referenceHistory: CreateSessionInstructionDataArgs["referenceHistory"];
 };
 
 export function getCreateSessionInstruction<

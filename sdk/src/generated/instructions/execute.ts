@@ -7,6 +7,8 @@
  */
 
 import {
+  addDecoderSizePrefix,
+  addEncoderSizePrefix,
   combineCodec,
   fixDecoderSize,
   fixEncoderSize,
@@ -14,8 +16,12 @@ import {
   getArrayEncoder,
   getBytesDecoder,
   getBytesEncoder,
+  getOptionDecoder,
+  getOptionEncoder,
   getStructDecoder,
   getStructEncoder,
+  getU32Decoder,
+  getU32Encoder,
   SOLANA_ERROR__PROGRAM_CLIENTS__INSUFFICIENT_ACCOUNT_METAS,
   SolanaError,
   transformEncoder,
@@ -28,6 +34,8 @@ import {
   type Instruction,
   type InstructionWithAccounts,
   type InstructionWithData,
+  type Option,
+  type OptionOrNullable,
   type ReadonlyAccount,
   type ReadonlySignerAccount,
   type ReadonlyUint8Array,
@@ -60,6 +68,7 @@ export type ExecuteInstruction<
   TAccountSession extends string | AccountMeta<string> = string,
   TAccountWallet extends string | AccountMeta<string> = string,
   TAccountVault extends string | AccountMeta<string> = string,
+  TAccountBudget extends string | AccountMeta<string> = string,
   TRemainingAccounts extends readonly AccountMeta<string>[] = [],
 > = Instruction<TProgram> &
   InstructionWithData<ReadonlyUint8Array> &
@@ -78,6 +87,9 @@ export type ExecuteInstruction<
       TAccountVault extends string
         ? WritableAccount<TAccountVault>
         : TAccountVault,
+      TAccountBudget extends string
+        ? WritableAccount<TAccountBudget>
+        : TAccountBudget,
       ...TRemainingAccounts,
     ]
   >;
@@ -85,15 +97,25 @@ export type ExecuteInstruction<
 export type ExecuteInstructionData = {
   discriminator: ReadonlyUint8Array;
   calls: Array<InnerCall>;
+  reference: Option<ReadonlyUint8Array>;
 };
 
-export type ExecuteInstructionDataArgs = { calls: Array<InnerCallArgs> };
+export type ExecuteInstructionDataArgs = {
+  calls: Array<InnerCallArgs>;
+  reference: OptionOrNullable<ReadonlyUint8Array>;
+};
 
 export function getExecuteInstructionDataEncoder(): Encoder<ExecuteInstructionDataArgs> {
   return transformEncoder(
     getStructEncoder([
       ["discriminator", fixEncoderSize(getBytesEncoder(), 8)],
       ["calls", getArrayEncoder(getInnerCallEncoder())],
+      [
+        "reference",
+        getOptionEncoder(
+          addEncoderSizePrefix(getBytesEncoder(), getU32Encoder()),
+        ),
+      ],
     ]),
     (value) => ({ ...value, discriminator: EXECUTE_DISCRIMINATOR }),
   );
@@ -103,6 +125,12 @@ export function getExecuteInstructionDataDecoder(): Decoder<ExecuteInstructionDa
   return getStructDecoder([
     ["discriminator", fixDecoderSize(getBytesDecoder(), 8)],
     ["calls", getArrayDecoder(getInnerCallDecoder())],
+    [
+      "reference",
+      getOptionDecoder(
+        addDecoderSizePrefix(getBytesDecoder(), getU32Decoder()),
+      ),
+    ],
   ]);
 }
 
@@ -121,16 +149,23 @@ export type ExecuteInput<
   TAccountSession extends string = string,
   TAccountWallet extends string = string,
   TAccountVault extends string = string,
+  TAccountBudget extends string = string,
 > = {
   /** The session key; usually also the fee payer. */
   sessionKey: TransactionSigner<TAccountSessionKey>;
   /** The session acting. */
   session: Address<TAccountSession>;
-  /** The owner's wallet account (revocation nonce, vault bump). */
+  /** The owner's wallet account (revocation nonce, vault and budget bumps). */
   wallet: Address<TAccountWallet>;
   /** The owner's vault PDA: pays SOL transfers and signs every CPI (hence writable). */
   vault: Address<TAccountVault>;
+  /**
+   * The owner's budget PDA `["budget", owner]`, passed whether or not the owner set a
+   * budget (an address with no account means none); read only when this program owns it.
+   */
+  budget: Address<TAccountBudget>;
   calls: ExecuteInstructionDataArgs["calls"];
+  reference: ExecuteInstructionDataArgs["reference"];
 };
 
 export function getExecuteInstruction<
@@ -138,13 +173,15 @@ export function getExecuteInstruction<
   TAccountSession extends string,
   TAccountWallet extends string,
   TAccountVault extends string,
+  TAccountBudget extends string,
   TProgramAddress extends Address = typeof SESSION_KEYS_PROGRAM_ADDRESS,
 >(
   input: ExecuteInput<
     TAccountSessionKey,
     TAccountSession,
     TAccountWallet,
-    TAccountVault
+    TAccountVault,
+    TAccountBudget
   >,
   config?: { programAddress?: TProgramAddress },
 ): ExecuteInstruction<
@@ -152,7 +189,8 @@ export function getExecuteInstruction<
   TAccountSessionKey,
   TAccountSession,
   TAccountWallet,
-  TAccountVault
+  TAccountVault,
+  TAccountBudget
 > {
   // Program address.
   const programAddress = config?.programAddress ?? SESSION_KEYS_PROGRAM_ADDRESS;
@@ -163,6 +201,7 @@ export function getExecuteInstruction<
     session: { value: input.session ?? null, isWritable: true },
     wallet: { value: input.wallet ?? null, isWritable: false },
     vault: { value: input.vault ?? null, isWritable: true },
+    budget: { value: input.budget ?? null, isWritable: true },
   };
   const accounts = originalAccounts as Record<
     keyof typeof originalAccounts,
@@ -179,6 +218,7 @@ export function getExecuteInstruction<
       getAccountMeta("session", accounts.session),
       getAccountMeta("wallet", accounts.wallet),
       getAccountMeta("vault", accounts.vault),
+      getAccountMeta("budget", accounts.budget),
     ],
     data: getExecuteInstructionDataEncoder().encode(
       args as ExecuteInstructionDataArgs,
@@ -189,7 +229,8 @@ export function getExecuteInstruction<
     TAccountSessionKey,
     TAccountSession,
     TAccountWallet,
-    TAccountVault
+    TAccountVault,
+    TAccountBudget
   >);
 }
 
@@ -203,10 +244,15 @@ export type ParsedExecuteInstruction<
     sessionKey: TAccountMetas[0];
     /** The session acting. */
     session: TAccountMetas[1];
-    /** The owner's wallet account (revocation nonce, vault bump). */
+    /** The owner's wallet account (revocation nonce, vault and budget bumps). */
     wallet: TAccountMetas[2];
     /** The owner's vault PDA: pays SOL transfers and signs every CPI (hence writable). */
     vault: TAccountMetas[3];
+    /**
+     * The owner's budget PDA `["budget", owner]`, passed whether or not the owner set a
+     * budget (an address with no account means none); read only when this program owns it.
+     */
+    budget: TAccountMetas[4];
   };
   data: ExecuteInstructionData;
 };
@@ -219,12 +265,12 @@ export function parseExecuteInstruction<
     InstructionWithAccounts<TAccountMetas> &
     InstructionWithData<ReadonlyUint8Array>,
 ): ParsedExecuteInstruction<TProgram, TAccountMetas> {
-  if (instruction.accounts.length < 4) {
+  if (instruction.accounts.length < 5) {
     throw new SolanaError(
       SOLANA_ERROR__PROGRAM_CLIENTS__INSUFFICIENT_ACCOUNT_METAS,
       {
         actualAccountMetas: instruction.accounts.length,
-        expectedAccountMetas: 4,
+        expectedAccountMetas: 5,
       },
     );
   }
@@ -241,6 +287,7 @@ export function parseExecuteInstruction<
       session: getNextAccount(),
       wallet: getNextAccount(),
       vault: getNextAccount(),
+      budget: getNextAccount(),
     },
     data: getExecuteInstructionDataDecoder().decode(instruction.data),
   };

@@ -7,13 +7,19 @@
  */
 
 import {
+  addDecoderSizePrefix,
+  addEncoderSizePrefix,
   combineCodec,
   fixDecoderSize,
   fixEncoderSize,
   getBytesDecoder,
   getBytesEncoder,
+  getOptionDecoder,
+  getOptionEncoder,
   getStructDecoder,
   getStructEncoder,
+  getU32Decoder,
+  getU32Encoder,
   getU64Decoder,
   getU64Encoder,
   SOLANA_ERROR__PROGRAM_CLIENTS__INSUFFICIENT_ACCOUNT_METAS,
@@ -22,12 +28,14 @@ import {
   type AccountMeta,
   type AccountSignerMeta,
   type Address,
-  type FixedSizeCodec,
-  type FixedSizeDecoder,
-  type FixedSizeEncoder,
+  type Codec,
+  type Decoder,
+  type Encoder,
   type Instruction,
   type InstructionWithAccounts,
   type InstructionWithData,
+  type Option,
+  type OptionOrNullable,
   type ReadonlyAccount,
   type ReadonlySignerAccount,
   type ReadonlyUint8Array,
@@ -56,6 +64,7 @@ export type TransferSolInstruction<
   TAccountSession extends string | AccountMeta<string> = string,
   TAccountWallet extends string | AccountMeta<string> = string,
   TAccountVault extends string | AccountMeta<string> = string,
+  TAccountBudget extends string | AccountMeta<string> = string,
   TAccountDestination extends string | AccountMeta<string> = string,
   TAccountSystemProgram extends string | AccountMeta<string> =
     "11111111111111111111111111111111",
@@ -77,6 +86,9 @@ export type TransferSolInstruction<
       TAccountVault extends string
         ? WritableAccount<TAccountVault>
         : TAccountVault,
+      TAccountBudget extends string
+        ? WritableAccount<TAccountBudget>
+        : TAccountBudget,
       TAccountDestination extends string
         ? WritableAccount<TAccountDestination>
         : TAccountDestination,
@@ -90,28 +102,44 @@ export type TransferSolInstruction<
 export type TransferSolInstructionData = {
   discriminator: ReadonlyUint8Array;
   amount: bigint;
+  reference: Option<ReadonlyUint8Array>;
 };
 
-export type TransferSolInstructionDataArgs = { amount: number | bigint };
+export type TransferSolInstructionDataArgs = {
+  amount: number | bigint;
+  reference: OptionOrNullable<ReadonlyUint8Array>;
+};
 
-export function getTransferSolInstructionDataEncoder(): FixedSizeEncoder<TransferSolInstructionDataArgs> {
+export function getTransferSolInstructionDataEncoder(): Encoder<TransferSolInstructionDataArgs> {
   return transformEncoder(
     getStructEncoder([
       ["discriminator", fixEncoderSize(getBytesEncoder(), 8)],
       ["amount", getU64Encoder()],
+      [
+        "reference",
+        getOptionEncoder(
+          addEncoderSizePrefix(getBytesEncoder(), getU32Encoder()),
+        ),
+      ],
     ]),
     (value) => ({ ...value, discriminator: TRANSFER_SOL_DISCRIMINATOR }),
   );
 }
 
-export function getTransferSolInstructionDataDecoder(): FixedSizeDecoder<TransferSolInstructionData> {
+export function getTransferSolInstructionDataDecoder(): Decoder<TransferSolInstructionData> {
   return getStructDecoder([
     ["discriminator", fixDecoderSize(getBytesDecoder(), 8)],
     ["amount", getU64Decoder()],
+    [
+      "reference",
+      getOptionDecoder(
+        addDecoderSizePrefix(getBytesDecoder(), getU32Decoder()),
+      ),
+    ],
   ]);
 }
 
-export function getTransferSolInstructionDataCodec(): FixedSizeCodec<
+export function getTransferSolInstructionDataCodec(): Codec<
   TransferSolInstructionDataArgs,
   TransferSolInstructionData
 > {
@@ -126,6 +154,7 @@ export type TransferSolInput<
   TAccountSession extends string = string,
   TAccountWallet extends string = string,
   TAccountVault extends string = string,
+  TAccountBudget extends string = string,
   TAccountDestination extends string = string,
   TAccountSystemProgram extends string = string,
 > = {
@@ -133,14 +162,20 @@ export type TransferSolInput<
   sessionKey: TransactionSigner<TAccountSessionKey>;
   /** The session acting. */
   session: Address<TAccountSession>;
-  /** The owner's wallet account (revocation nonce, vault bump). */
+  /** The owner's wallet account (revocation nonce, vault and budget bumps). */
   wallet: Address<TAccountWallet>;
   /** The owner's vault PDA: pays SOL transfers and signs every CPI (hence writable). */
   vault: Address<TAccountVault>;
+  /**
+   * The owner's budget PDA `["budget", owner]`, passed whether or not the owner set a
+   * budget (an address with no account means none); read only when this program owns it.
+   */
+  budget: Address<TAccountBudget>;
   destination: Address<TAccountDestination>;
   /** System program. */
   systemProgram?: Address<TAccountSystemProgram>;
   amount: TransferSolInstructionDataArgs["amount"];
+  reference: TransferSolInstructionDataArgs["reference"];
 };
 
 export function getTransferSolInstruction<
@@ -148,6 +183,7 @@ export function getTransferSolInstruction<
   TAccountSession extends string,
   TAccountWallet extends string,
   TAccountVault extends string,
+  TAccountBudget extends string,
   TAccountDestination extends string,
   TAccountSystemProgram extends string,
   TProgramAddress extends Address = typeof SESSION_KEYS_PROGRAM_ADDRESS,
@@ -157,6 +193,7 @@ export function getTransferSolInstruction<
     TAccountSession,
     TAccountWallet,
     TAccountVault,
+    TAccountBudget,
     TAccountDestination,
     TAccountSystemProgram
   >,
@@ -167,6 +204,7 @@ export function getTransferSolInstruction<
   TAccountSession,
   TAccountWallet,
   TAccountVault,
+  TAccountBudget,
   TAccountDestination,
   TAccountSystemProgram
 > {
@@ -179,6 +217,7 @@ export function getTransferSolInstruction<
     session: { value: input.session ?? null, isWritable: true },
     wallet: { value: input.wallet ?? null, isWritable: false },
     vault: { value: input.vault ?? null, isWritable: true },
+    budget: { value: input.budget ?? null, isWritable: true },
     destination: { value: input.destination ?? null, isWritable: true },
     systemProgram: { value: input.systemProgram ?? null, isWritable: false },
   };
@@ -203,6 +242,7 @@ export function getTransferSolInstruction<
       getAccountMeta("session", accounts.session),
       getAccountMeta("wallet", accounts.wallet),
       getAccountMeta("vault", accounts.vault),
+      getAccountMeta("budget", accounts.budget),
       getAccountMeta("destination", accounts.destination),
       getAccountMeta("systemProgram", accounts.systemProgram),
     ],
@@ -216,6 +256,7 @@ export function getTransferSolInstruction<
     TAccountSession,
     TAccountWallet,
     TAccountVault,
+    TAccountBudget,
     TAccountDestination,
     TAccountSystemProgram
   >);
@@ -231,13 +272,18 @@ export type ParsedTransferSolInstruction<
     sessionKey: TAccountMetas[0];
     /** The session acting. */
     session: TAccountMetas[1];
-    /** The owner's wallet account (revocation nonce, vault bump). */
+    /** The owner's wallet account (revocation nonce, vault and budget bumps). */
     wallet: TAccountMetas[2];
     /** The owner's vault PDA: pays SOL transfers and signs every CPI (hence writable). */
     vault: TAccountMetas[3];
-    destination: TAccountMetas[4];
+    /**
+     * The owner's budget PDA `["budget", owner]`, passed whether or not the owner set a
+     * budget (an address with no account means none); read only when this program owns it.
+     */
+    budget: TAccountMetas[4];
+    destination: TAccountMetas[5];
     /** System program. */
-    systemProgram: TAccountMetas[5];
+    systemProgram: TAccountMetas[6];
   };
   data: TransferSolInstructionData;
 };
@@ -250,12 +296,12 @@ export function parseTransferSolInstruction<
     InstructionWithAccounts<TAccountMetas> &
     InstructionWithData<ReadonlyUint8Array>,
 ): ParsedTransferSolInstruction<TProgram, TAccountMetas> {
-  if (instruction.accounts.length < 6) {
+  if (instruction.accounts.length < 7) {
     throw new SolanaError(
       SOLANA_ERROR__PROGRAM_CLIENTS__INSUFFICIENT_ACCOUNT_METAS,
       {
         actualAccountMetas: instruction.accounts.length,
-        expectedAccountMetas: 6,
+        expectedAccountMetas: 7,
       },
     );
   }
@@ -272,6 +318,7 @@ export function parseTransferSolInstruction<
       session: getNextAccount(),
       wallet: getNextAccount(),
       vault: getNextAccount(),
+      budget: getNextAccount(),
       destination: getNextAccount(),
       systemProgram: getNextAccount(),
     },

@@ -7,13 +7,19 @@
  */
 
 import {
+  addDecoderSizePrefix,
+  addEncoderSizePrefix,
   combineCodec,
   fixDecoderSize,
   fixEncoderSize,
   getBytesDecoder,
   getBytesEncoder,
+  getOptionDecoder,
+  getOptionEncoder,
   getStructDecoder,
   getStructEncoder,
+  getU32Decoder,
+  getU32Encoder,
   getU64Decoder,
   getU64Encoder,
   getU8Decoder,
@@ -24,12 +30,14 @@ import {
   type AccountMeta,
   type AccountSignerMeta,
   type Address,
-  type FixedSizeCodec,
-  type FixedSizeDecoder,
-  type FixedSizeEncoder,
+  type Codec,
+  type Decoder,
+  type Encoder,
   type Instruction,
   type InstructionWithAccounts,
   type InstructionWithData,
+  type Option,
+  type OptionOrNullable,
   type ReadonlyAccount,
   type ReadonlySignerAccount,
   type ReadonlyUint8Array,
@@ -58,6 +66,7 @@ export type TransferTokenInstruction<
   TAccountSession extends string | AccountMeta<string> = string,
   TAccountWallet extends string | AccountMeta<string> = string,
   TAccountVault extends string | AccountMeta<string> = string,
+  TAccountBudget extends string | AccountMeta<string> = string,
   TAccountFrom extends string | AccountMeta<string> = string,
   TAccountMint extends string | AccountMeta<string> = string,
   TAccountTo extends string | AccountMeta<string> = string,
@@ -81,6 +90,9 @@ export type TransferTokenInstruction<
       TAccountVault extends string
         ? WritableAccount<TAccountVault>
         : TAccountVault,
+      TAccountBudget extends string
+        ? WritableAccount<TAccountBudget>
+        : TAccountBudget,
       TAccountFrom extends string
         ? WritableAccount<TAccountFrom>
         : TAccountFrom,
@@ -99,33 +111,47 @@ export type TransferTokenInstructionData = {
   discriminator: ReadonlyUint8Array;
   amount: bigint;
   decimals: number;
+  reference: Option<ReadonlyUint8Array>;
 };
 
 export type TransferTokenInstructionDataArgs = {
   amount: number | bigint;
   decimals: number;
+  reference: OptionOrNullable<ReadonlyUint8Array>;
 };
 
-export function getTransferTokenInstructionDataEncoder(): FixedSizeEncoder<TransferTokenInstructionDataArgs> {
+export function getTransferTokenInstructionDataEncoder(): Encoder<TransferTokenInstructionDataArgs> {
   return transformEncoder(
     getStructEncoder([
       ["discriminator", fixEncoderSize(getBytesEncoder(), 8)],
       ["amount", getU64Encoder()],
       ["decimals", getU8Encoder()],
+      [
+        "reference",
+        getOptionEncoder(
+          addEncoderSizePrefix(getBytesEncoder(), getU32Encoder()),
+        ),
+      ],
     ]),
     (value) => ({ ...value, discriminator: TRANSFER_TOKEN_DISCRIMINATOR }),
   );
 }
 
-export function getTransferTokenInstructionDataDecoder(): FixedSizeDecoder<TransferTokenInstructionData> {
+export function getTransferTokenInstructionDataDecoder(): Decoder<TransferTokenInstructionData> {
   return getStructDecoder([
     ["discriminator", fixDecoderSize(getBytesDecoder(), 8)],
     ["amount", getU64Decoder()],
     ["decimals", getU8Decoder()],
+    [
+      "reference",
+      getOptionDecoder(
+        addDecoderSizePrefix(getBytesDecoder(), getU32Decoder()),
+      ),
+    ],
   ]);
 }
 
-export function getTransferTokenInstructionDataCodec(): FixedSizeCodec<
+export function getTransferTokenInstructionDataCodec(): Codec<
   TransferTokenInstructionDataArgs,
   TransferTokenInstructionData
 > {
@@ -140,6 +166,7 @@ export type TransferTokenInput<
   TAccountSession extends string = string,
   TAccountWallet extends string = string,
   TAccountVault extends string = string,
+  TAccountBudget extends string = string,
   TAccountFrom extends string = string,
   TAccountMint extends string = string,
   TAccountTo extends string = string,
@@ -149,10 +176,15 @@ export type TransferTokenInput<
   sessionKey: TransactionSigner<TAccountSessionKey>;
   /** The session acting. */
   session: Address<TAccountSession>;
-  /** The owner's wallet account (revocation nonce, vault bump). */
+  /** The owner's wallet account (revocation nonce, vault and budget bumps). */
   wallet: Address<TAccountWallet>;
   /** The owner's vault PDA: pays SOL transfers and signs every CPI (hence writable). */
   vault: Address<TAccountVault>;
+  /**
+   * The owner's budget PDA `["budget", owner]`, passed whether or not the owner set a
+   * budget (an address with no account means none); read only when this program owns it.
+   */
+  budget: Address<TAccountBudget>;
   /** Source token account (owner's with the vault as delegate, or the vault's own). */
   from: Address<TAccountFrom>;
   /**
@@ -166,6 +198,7 @@ export type TransferTokenInput<
   tokenProgram?: Address<TAccountTokenProgram>;
   amount: TransferTokenInstructionDataArgs["amount"];
   decimals: TransferTokenInstructionDataArgs["decimals"];
+  reference: TransferTokenInstructionDataArgs["reference"];
 };
 
 export function getTransferTokenInstruction<
@@ -173,6 +206,7 @@ export function getTransferTokenInstruction<
   TAccountSession extends string,
   TAccountWallet extends string,
   TAccountVault extends string,
+  TAccountBudget extends string,
   TAccountFrom extends string,
   TAccountMint extends string,
   TAccountTo extends string,
@@ -184,6 +218,7 @@ export function getTransferTokenInstruction<
     TAccountSession,
     TAccountWallet,
     TAccountVault,
+    TAccountBudget,
     TAccountFrom,
     TAccountMint,
     TAccountTo,
@@ -196,6 +231,7 @@ export function getTransferTokenInstruction<
   TAccountSession,
   TAccountWallet,
   TAccountVault,
+  TAccountBudget,
   TAccountFrom,
   TAccountMint,
   TAccountTo,
@@ -210,6 +246,7 @@ export function getTransferTokenInstruction<
     session: { value: input.session ?? null, isWritable: true },
     wallet: { value: input.wallet ?? null, isWritable: false },
     vault: { value: input.vault ?? null, isWritable: true },
+    budget: { value: input.budget ?? null, isWritable: true },
     from: { value: input.from ?? null, isWritable: true },
     mint: { value: input.mint ?? null, isWritable: false },
     to: { value: input.to ?? null, isWritable: true },
@@ -236,6 +273,7 @@ export function getTransferTokenInstruction<
       getAccountMeta("session", accounts.session),
       getAccountMeta("wallet", accounts.wallet),
       getAccountMeta("vault", accounts.vault),
+      getAccountMeta("budget", accounts.budget),
       getAccountMeta("from", accounts.from),
       getAccountMeta("mint", accounts.mint),
       getAccountMeta("to", accounts.to),
@@ -251,6 +289,7 @@ export function getTransferTokenInstruction<
     TAccountSession,
     TAccountWallet,
     TAccountVault,
+    TAccountBudget,
     TAccountFrom,
     TAccountMint,
     TAccountTo,
@@ -268,21 +307,26 @@ export type ParsedTransferTokenInstruction<
     sessionKey: TAccountMetas[0];
     /** The session acting. */
     session: TAccountMetas[1];
-    /** The owner's wallet account (revocation nonce, vault bump). */
+    /** The owner's wallet account (revocation nonce, vault and budget bumps). */
     wallet: TAccountMetas[2];
     /** The owner's vault PDA: pays SOL transfers and signs every CPI (hence writable). */
     vault: TAccountMetas[3];
+    /**
+     * The owner's budget PDA `["budget", owner]`, passed whether or not the owner set a
+     * budget (an address with no account means none); read only when this program owns it.
+     */
+    budget: TAccountMetas[4];
     /** Source token account (owner's with the vault as delegate, or the vault's own). */
-    from: TAccountMetas[4];
+    from: TAccountMetas[5];
     /**
      * both token accounts and that `decimals` match. Read here only for a transfer hook
      * ([`policy::transfer_hook_program`], Token-2022's own unpack).
      */
-    mint: TAccountMetas[5];
+    mint: TAccountMetas[6];
     /** Destination token account. */
-    to: TAccountMetas[6];
+    to: TAccountMetas[7];
     /** SPL Token or Token-2022. */
-    tokenProgram: TAccountMetas[7];
+    tokenProgram: TAccountMetas[8];
   };
   data: TransferTokenInstructionData;
 };
@@ -295,12 +339,12 @@ export function parseTransferTokenInstruction<
     InstructionWithAccounts<TAccountMetas> &
     InstructionWithData<ReadonlyUint8Array>,
 ): ParsedTransferTokenInstruction<TProgram, TAccountMetas> {
-  if (instruction.accounts.length < 8) {
+  if (instruction.accounts.length < 9) {
     throw new SolanaError(
       SOLANA_ERROR__PROGRAM_CLIENTS__INSUFFICIENT_ACCOUNT_METAS,
       {
         actualAccountMetas: instruction.accounts.length,
-        expectedAccountMetas: 8,
+        expectedAccountMetas: 9,
       },
     );
   }
@@ -317,6 +361,7 @@ export function parseTransferTokenInstruction<
       session: getNextAccount(),
       wallet: getNextAccount(),
       vault: getNextAccount(),
+      budget: getNextAccount(),
       from: getNextAccount(),
       mint: getNextAccount(),
       to: getNextAccount(),

@@ -6,6 +6,7 @@
  * @see https://github.com/codama-idl/codama
  */
 
+export * from "./budget";
 export * from "./session";
 export * from "./vault";
 export * from "./wallet";

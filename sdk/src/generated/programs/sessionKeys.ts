@@ -34,8 +34,11 @@ import {
   type SelfPlanAndSendFunctions,
 } from "@solana/kit/program-client-core";
 import {
+  getBudgetCodec,
   getSessionCodec,
   getWalletCodec,
+  type Budget,
+  type BudgetArgs,
   type Session,
   type SessionArgs,
   type Wallet,
@@ -48,8 +51,11 @@ import {
   getCreateSessionInstructionAsync,
   getDepositSolInstructionAsync,
   getExecuteInstruction,
+  getPreviewInstruction,
+  getRemoveBudgetInstructionAsync,
   getRevokeAllSessionsInstruction,
   getRevokeSessionInstruction,
+  getSetBudgetInstructionAsync,
   getTransferSolInstruction,
   getTransferTokenInstruction,
   getWithdrawSolInstruction,
@@ -60,8 +66,11 @@ import {
   parseCreateSessionInstruction,
   parseDepositSolInstruction,
   parseExecuteInstruction,
+  parsePreviewInstruction,
+  parseRemoveBudgetInstruction,
   parseRevokeAllSessionsInstruction,
   parseRevokeSessionInstruction,
+  parseSetBudgetInstruction,
   parseTransferSolInstruction,
   parseTransferTokenInstruction,
   parseWithdrawSolInstruction,
@@ -78,25 +87,37 @@ import {
   type ParsedCreateSessionInstruction,
   type ParsedDepositSolInstruction,
   type ParsedExecuteInstruction,
+  type ParsedPreviewInstruction,
+  type ParsedRemoveBudgetInstruction,
   type ParsedRevokeAllSessionsInstruction,
   type ParsedRevokeSessionInstruction,
+  type ParsedSetBudgetInstruction,
   type ParsedTransferSolInstruction,
   type ParsedTransferTokenInstruction,
   type ParsedWithdrawSolInstruction,
   type ParsedWithdrawTokenInstruction,
+  type PreviewInput,
+  type RemoveBudgetAsyncInput,
   type RevokeAllSessionsInput,
   type RevokeSessionInput,
+  type SetBudgetAsyncInput,
   type TransferSolInput,
   type TransferTokenInput,
   type WithdrawSolInput,
   type WithdrawTokenInput,
 } from "../instructions";
-import { findSessionPda, findVaultPda, findWalletPda } from "../pdas";
+import {
+  findBudgetPda,
+  findSessionPda,
+  findVaultPda,
+  findWalletPda,
+} from "../pdas";
 
 export const SESSION_KEYS_PROGRAM_ADDRESS =
   "Fuozp2agVzwjMmrMLUZpFbA7nbMNzCdav5cj3yQAUrm8" as Address<"Fuozp2agVzwjMmrMLUZpFbA7nbMNzCdav5cj3yQAUrm8">;
 
 export enum SessionKeysAccount {
+  Budget,
   Session,
   Wallet,
 }
@@ -105,6 +126,17 @@ export function identifySessionKeysAccount(
   account: { data: ReadonlyUint8Array } | ReadonlyUint8Array,
 ): SessionKeysAccount {
   const data = "data" in account ? account.data : account;
+  if (
+    containsBytes(
+      data,
+      fixEncoderSize(getBytesEncoder(), 8).encode(
+        new Uint8Array([35, 151, 58, 65, 187, 148, 119, 218]),
+      ),
+      0,
+    )
+  ) {
+    return SessionKeysAccount.Budget;
+  }
   if (
     containsBytes(
       data,
@@ -140,8 +172,11 @@ export enum SessionKeysInstruction {
   CreateSessionFromMessage,
   DepositSol,
   Execute,
+  Preview,
+  RemoveBudget,
   RevokeAllSessions,
   RevokeSession,
+  SetBudget,
   TransferSol,
   TransferToken,
   WithdrawSol,
@@ -222,6 +257,28 @@ export function identifySessionKeysInstruction(
     containsBytes(
       data,
       fixEncoderSize(getBytesEncoder(), 8).encode(
+        new Uint8Array([207, 254, 91, 125, 251, 145, 148, 184]),
+      ),
+      0,
+    )
+  ) {
+    return SessionKeysInstruction.Preview;
+  }
+  if (
+    containsBytes(
+      data,
+      fixEncoderSize(getBytesEncoder(), 8).encode(
+        new Uint8Array([172, 83, 40, 9, 88, 12, 162, 136]),
+      ),
+      0,
+    )
+  ) {
+    return SessionKeysInstruction.RemoveBudget;
+  }
+  if (
+    containsBytes(
+      data,
+      fixEncoderSize(getBytesEncoder(), 8).encode(
         new Uint8Array([18, 164, 208, 235, 184, 190, 45, 11]),
       ),
       0,
@@ -239,6 +296,17 @@ export function identifySessionKeysInstruction(
     )
   ) {
     return SessionKeysInstruction.RevokeSession;
+  }
+  if (
+    containsBytes(
+      data,
+      fixEncoderSize(getBytesEncoder(), 8).encode(
+        new Uint8Array([148, 121, 226, 12, 183, 120, 26, 227]),
+      ),
+      0,
+    )
+  ) {
+    return SessionKeysInstruction.SetBudget;
   }
   if (
     containsBytes(
@@ -312,11 +380,20 @@ export type ParsedSessionKeysInstruction<
       instructionType: SessionKeysInstruction.Execute;
     } & ParsedExecuteInstruction<TProgram>)
   | ({
+      instructionType: SessionKeysInstruction.Preview;
+    } & ParsedPreviewInstruction<TProgram>)
+  | ({
+      instructionType: SessionKeysInstruction.RemoveBudget;
+    } & ParsedRemoveBudgetInstruction<TProgram>)
+  | ({
       instructionType: SessionKeysInstruction.RevokeAllSessions;
     } & ParsedRevokeAllSessionsInstruction<TProgram>)
   | ({
       instructionType: SessionKeysInstruction.RevokeSession;
     } & ParsedRevokeSessionInstruction<TProgram>)
+  | ({
+      instructionType: SessionKeysInstruction.SetBudget;
+    } & ParsedSetBudgetInstruction<TProgram>)
   | ({
       instructionType: SessionKeysInstruction.TransferSol;
     } & ParsedTransferSolInstruction<TProgram>)
@@ -377,6 +454,20 @@ export function parseSessionKeysInstruction<TProgram extends string>(
         ...parseExecuteInstruction(instruction),
       };
     }
+    case SessionKeysInstruction.Preview: {
+      assertIsInstructionWithAccounts(instruction);
+      return {
+        instructionType: SessionKeysInstruction.Preview,
+        ...parsePreviewInstruction(instruction),
+      };
+    }
+    case SessionKeysInstruction.RemoveBudget: {
+      assertIsInstructionWithAccounts(instruction);
+      return {
+        instructionType: SessionKeysInstruction.RemoveBudget,
+        ...parseRemoveBudgetInstruction(instruction),
+      };
+    }
     case SessionKeysInstruction.RevokeAllSessions: {
       assertIsInstructionWithAccounts(instruction);
       return {
@@ -389,6 +480,13 @@ export function parseSessionKeysInstruction<TProgram extends string>(
       return {
         instructionType: SessionKeysInstruction.RevokeSession,
         ...parseRevokeSessionInstruction(instruction),
+      };
+    }
+    case SessionKeysInstruction.SetBudget: {
+      assertIsInstructionWithAccounts(instruction);
+      return {
+        instructionType: SessionKeysInstruction.SetBudget,
+        ...parseSetBudgetInstruction(instruction),
       };
     }
     case SessionKeysInstruction.TransferSol: {
@@ -437,6 +535,8 @@ export type SessionKeysPlugin = {
 };
 
 export type SessionKeysPluginAccounts = {
+  budget: ReturnType<typeof getBudgetCodec> &
+    SelfFetchFunctions<BudgetArgs, Budget>;
   session: ReturnType<typeof getSessionCodec> &
     SelfFetchFunctions<SessionArgs, Session>;
   wallet: ReturnType<typeof getWalletCodec> &
@@ -466,6 +566,13 @@ export type SessionKeysPluginInstructions = {
   execute: (
     input: ExecuteInput,
   ) => ReturnType<typeof getExecuteInstruction> & SelfPlanAndSendFunctions;
+  preview: (
+    input: PreviewInput,
+  ) => ReturnType<typeof getPreviewInstruction> & SelfPlanAndSendFunctions;
+  removeBudget: (
+    input: RemoveBudgetAsyncInput,
+  ) => ReturnType<typeof getRemoveBudgetInstructionAsync> &
+    SelfPlanAndSendFunctions;
   revokeAllSessions: (
     input: RevokeAllSessionsInput,
   ) => ReturnType<typeof getRevokeAllSessionsInstruction> &
@@ -473,6 +580,10 @@ export type SessionKeysPluginInstructions = {
   revokeSession: (
     input: MakeOptional<RevokeSessionInput, "payer">,
   ) => ReturnType<typeof getRevokeSessionInstruction> &
+    SelfPlanAndSendFunctions;
+  setBudget: (
+    input: SetBudgetAsyncInput,
+  ) => ReturnType<typeof getSetBudgetInstructionAsync> &
     SelfPlanAndSendFunctions;
   transferSol: (
     input: TransferSolInput,
@@ -494,6 +605,7 @@ export type SessionKeysPluginPdas = {
   session: typeof findSessionPda;
   wallet: typeof findWalletPda;
   vault: typeof findVaultPda;
+  budget: typeof findBudgetPda;
 };
 
 export type SessionKeysPluginRequirements = ClientWithRpc<
@@ -510,6 +622,7 @@ export function sessionKeysProgram() {
     return extendClient(client, {
       sessionKeys: <SessionKeysPlugin>{
         accounts: {
+          budget: addSelfFetchFunctions(client, getBudgetCodec()),
           session: addSelfFetchFunctions(client, getSessionCodec()),
           wallet: addSelfFetchFunctions(client, getWalletCodec()),
         },
@@ -547,6 +660,13 @@ export function sessionKeysProgram() {
             ),
           execute: (input) =>
             addSelfPlanAndSendFunctions(client, getExecuteInstruction(input)),
+          preview: (input) =>
+            addSelfPlanAndSendFunctions(client, getPreviewInstruction(input)),
+          removeBudget: (input) =>
+            addSelfPlanAndSendFunctions(
+              client,
+              getRemoveBudgetInstructionAsync(input),
+            ),
           revokeAllSessions: (input) =>
             addSelfPlanAndSendFunctions(
               client,
@@ -559,6 +679,11 @@ export function sessionKeysProgram() {
                 ...input,
                 payer: input.payer ?? client.payer.address,
               }),
+            ),
+          setBudget: (input) =>
+            addSelfPlanAndSendFunctions(
+              client,
+              getSetBudgetInstructionAsync(input),
             ),
           transferSol: (input) =>
             addSelfPlanAndSendFunctions(
@@ -585,6 +710,7 @@ export function sessionKeysProgram() {
           session: findSessionPda,
           wallet: findWalletPda,
           vault: findVaultPda,
+          budget: findBudgetPda,
         },
       },
     });

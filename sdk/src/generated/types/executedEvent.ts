@@ -7,6 +7,8 @@
  */
 
 import {
+  addDecoderSizePrefix,
+  addEncoderSizePrefix,
   combineCodec,
   fixDecoderSize,
   fixEncoderSize,
@@ -20,14 +22,20 @@ import {
   getConstantEncoder,
   getHiddenPrefixDecoder,
   getHiddenPrefixEncoder,
+  getOptionDecoder,
+  getOptionEncoder,
   getStructDecoder,
   getStructEncoder,
+  getU32Decoder,
+  getU32Encoder,
   getU64Decoder,
   getU64Encoder,
   type Address,
   type Codec,
   type Decoder,
   type Encoder,
+  type Option,
+  type OptionOrNullable,
   type ReadonlyUint8Array,
 } from "@solana/kit";
 import {
@@ -50,6 +58,11 @@ export type ExecutedEvent = {
   lamports: bigint;
   /** Net tokens that left the owner's and vault's accounts during this call, per mint. */
   tokens: Array<MintAmount>;
+  /**
+   * The client's payment reference (16 or 32 bytes), if it sent one: a server matches the
+   * payment to its request from this event alone.
+   */
+  reference: Option<ReadonlyUint8Array>;
 };
 
 export type ExecutedEventArgs = {
@@ -65,6 +78,11 @@ export type ExecutedEventArgs = {
   lamports: number | bigint;
   /** Net tokens that left the owner's and vault's accounts during this call, per mint. */
   tokens: Array<MintAmountArgs>;
+  /**
+   * The client's payment reference (16 or 32 bytes), if it sent one: a server matches the
+   * payment to its request from this event alone.
+   */
+  reference: OptionOrNullable<ReadonlyUint8Array>;
 };
 
 export function getExecutedEventEncoder(): Encoder<ExecutedEventArgs> {
@@ -76,6 +94,12 @@ export function getExecutedEventEncoder(): Encoder<ExecutedEventArgs> {
       ["discriminator", fixEncoderSize(getBytesEncoder(), 8)],
       ["lamports", getU64Encoder()],
       ["tokens", getArrayEncoder(getMintAmountEncoder())],
+      [
+        "reference",
+        getOptionEncoder(
+          addEncoderSizePrefix(getBytesEncoder(), getU32Encoder()),
+        ),
+      ],
     ]),
     [
       getConstantEncoder(
@@ -96,6 +120,12 @@ export function getExecutedEventDecoder(): Decoder<ExecutedEvent> {
       ["discriminator", fixDecoderSize(getBytesDecoder(), 8)],
       ["lamports", getU64Decoder()],
       ["tokens", getArrayDecoder(getMintAmountDecoder())],
+      [
+        "reference",
+        getOptionDecoder(
+          addDecoderSizePrefix(getBytesDecoder(), getU32Decoder()),
+        ),
+      ],
     ]),
     [
       getConstantDecoder(

@@ -7,15 +7,20 @@
  */
 
 import {
+  addDecoderSizePrefix,
+  addEncoderSizePrefix,
   combineCodec,
   fixEncoderSize,
   getAddressDecoder,
   getAddressEncoder,
+  getBytesDecoder,
   getBytesEncoder,
   getConstantDecoder,
   getConstantEncoder,
   getHiddenPrefixDecoder,
   getHiddenPrefixEncoder,
+  getOptionDecoder,
+  getOptionEncoder,
   getStructDecoder,
   getStructEncoder,
   getU32Decoder,
@@ -23,9 +28,12 @@ import {
   getU64Decoder,
   getU64Encoder,
   type Address,
-  type FixedSizeCodec,
-  type FixedSizeDecoder,
-  type FixedSizeEncoder,
+  type Codec,
+  type Decoder,
+  type Encoder,
+  type Option,
+  type OptionOrNullable,
+  type ReadonlyUint8Array,
 } from "@solana/kit";
 
 export type SolTransferredEvent = {
@@ -43,6 +51,11 @@ export type SolTransferredEvent = {
   windowRemaining: bigint;
   /** Uses left (the largest `u32` if unlimited). */
   usesRemaining: number;
+  /**
+   * The client's payment reference (16 or 32 bytes), if it sent one: a server matches the
+   * payment to its request from this event alone.
+   */
+  reference: Option<ReadonlyUint8Array>;
 };
 
 export type SolTransferredEventArgs = {
@@ -60,9 +73,14 @@ export type SolTransferredEventArgs = {
   windowRemaining: number | bigint;
   /** Uses left (the largest `u32` if unlimited). */
   usesRemaining: number;
+  /**
+   * The client's payment reference (16 or 32 bytes), if it sent one: a server matches the
+   * payment to its request from this event alone.
+   */
+  reference: OptionOrNullable<ReadonlyUint8Array>;
 };
 
-export function getSolTransferredEventEncoder(): FixedSizeEncoder<SolTransferredEventArgs> {
+export function getSolTransferredEventEncoder(): Encoder<SolTransferredEventArgs> {
   return getHiddenPrefixEncoder(
     getStructEncoder([
       ["owner", getAddressEncoder()],
@@ -72,6 +90,12 @@ export function getSolTransferredEventEncoder(): FixedSizeEncoder<SolTransferred
       ["lifetimeRemaining", getU64Encoder()],
       ["windowRemaining", getU64Encoder()],
       ["usesRemaining", getU32Encoder()],
+      [
+        "reference",
+        getOptionEncoder(
+          addEncoderSizePrefix(getBytesEncoder(), getU32Encoder()),
+        ),
+      ],
     ]),
     [
       getConstantEncoder(
@@ -83,7 +107,7 @@ export function getSolTransferredEventEncoder(): FixedSizeEncoder<SolTransferred
   );
 }
 
-export function getSolTransferredEventDecoder(): FixedSizeDecoder<SolTransferredEvent> {
+export function getSolTransferredEventDecoder(): Decoder<SolTransferredEvent> {
   return getHiddenPrefixDecoder(
     getStructDecoder([
       ["owner", getAddressDecoder()],
@@ -93,6 +117,12 @@ export function getSolTransferredEventDecoder(): FixedSizeDecoder<SolTransferred
       ["lifetimeRemaining", getU64Decoder()],
       ["windowRemaining", getU64Decoder()],
       ["usesRemaining", getU32Decoder()],
+      [
+        "reference",
+        getOptionDecoder(
+          addDecoderSizePrefix(getBytesDecoder(), getU32Decoder()),
+        ),
+      ],
     ]),
     [
       getConstantDecoder(
@@ -104,7 +134,7 @@ export function getSolTransferredEventDecoder(): FixedSizeDecoder<SolTransferred
   );
 }
 
-export function getSolTransferredEventCodec(): FixedSizeCodec<
+export function getSolTransferredEventCodec(): Codec<
   SolTransferredEventArgs,
   SolTransferredEvent
 > {

@@ -7,15 +7,20 @@
  */
 
 import {
+  addDecoderSizePrefix,
+  addEncoderSizePrefix,
   combineCodec,
   fixEncoderSize,
   getAddressDecoder,
   getAddressEncoder,
+  getBytesDecoder,
   getBytesEncoder,
   getConstantDecoder,
   getConstantEncoder,
   getHiddenPrefixDecoder,
   getHiddenPrefixEncoder,
+  getOptionDecoder,
+  getOptionEncoder,
   getStructDecoder,
   getStructEncoder,
   getU32Decoder,
@@ -23,9 +28,12 @@ import {
   getU64Decoder,
   getU64Encoder,
   type Address,
-  type FixedSizeCodec,
-  type FixedSizeDecoder,
-  type FixedSizeEncoder,
+  type Codec,
+  type Decoder,
+  type Encoder,
+  type Option,
+  type OptionOrNullable,
+  type ReadonlyUint8Array,
 } from "@solana/kit";
 
 export type TokenTransferredEvent = {
@@ -47,6 +55,11 @@ export type TokenTransferredEvent = {
   windowRemaining: bigint;
   /** Uses left (the largest `u32` if unlimited). */
   usesRemaining: number;
+  /**
+   * The client's payment reference (16 or 32 bytes), if it sent one: a server matches the
+   * payment to its request from this event alone.
+   */
+  reference: Option<ReadonlyUint8Array>;
 };
 
 export type TokenTransferredEventArgs = {
@@ -68,9 +81,14 @@ export type TokenTransferredEventArgs = {
   windowRemaining: number | bigint;
   /** Uses left (the largest `u32` if unlimited). */
   usesRemaining: number;
+  /**
+   * The client's payment reference (16 or 32 bytes), if it sent one: a server matches the
+   * payment to its request from this event alone.
+   */
+  reference: OptionOrNullable<ReadonlyUint8Array>;
 };
 
-export function getTokenTransferredEventEncoder(): FixedSizeEncoder<TokenTransferredEventArgs> {
+export function getTokenTransferredEventEncoder(): Encoder<TokenTransferredEventArgs> {
   return getHiddenPrefixEncoder(
     getStructEncoder([
       ["owner", getAddressEncoder()],
@@ -82,6 +100,12 @@ export function getTokenTransferredEventEncoder(): FixedSizeEncoder<TokenTransfe
       ["lifetimeRemaining", getU64Encoder()],
       ["windowRemaining", getU64Encoder()],
       ["usesRemaining", getU32Encoder()],
+      [
+        "reference",
+        getOptionEncoder(
+          addEncoderSizePrefix(getBytesEncoder(), getU32Encoder()),
+        ),
+      ],
     ]),
     [
       getConstantEncoder(
@@ -93,7 +117,7 @@ export function getTokenTransferredEventEncoder(): FixedSizeEncoder<TokenTransfe
   );
 }
 
-export function getTokenTransferredEventDecoder(): FixedSizeDecoder<TokenTransferredEvent> {
+export function getTokenTransferredEventDecoder(): Decoder<TokenTransferredEvent> {
   return getHiddenPrefixDecoder(
     getStructDecoder([
       ["owner", getAddressDecoder()],
@@ -105,6 +129,12 @@ export function getTokenTransferredEventDecoder(): FixedSizeDecoder<TokenTransfe
       ["lifetimeRemaining", getU64Decoder()],
       ["windowRemaining", getU64Decoder()],
       ["usesRemaining", getU32Decoder()],
+      [
+        "reference",
+        getOptionDecoder(
+          addDecoderSizePrefix(getBytesDecoder(), getU32Decoder()),
+        ),
+      ],
     ]),
     [
       getConstantDecoder(
@@ -116,7 +146,7 @@ export function getTokenTransferredEventDecoder(): FixedSizeDecoder<TokenTransfe
   );
 }
 
-export function getTokenTransferredEventCodec(): FixedSizeCodec<
+export function getTokenTransferredEventCodec(): Codec<
   TokenTransferredEventArgs,
   TokenTransferredEvent
 > {

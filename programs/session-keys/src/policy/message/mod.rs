@@ -85,6 +85,8 @@ impl MessageGrantArgs {
             label: self.label.clone(),
             top_up_lamports: 0,
             delegate_amount: None,
+            uses_window: None,
+            reference_history: 0,
         }
     }
 
@@ -97,6 +99,7 @@ impl MessageGrantArgs {
             super::programs_size(&self.programs),
             self.label.len(),
         )
+        .saturating_add(super::limits_space(false, 0))
     }
 
     /// The rules on the message's own text fields: the domain's characters and length, and a
