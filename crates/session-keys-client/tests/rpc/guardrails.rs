@@ -1,9 +1,8 @@
 //! Owner budgets and `preview` over JSON-RPC: the owner sets, reads and removes budgets, and
 //! the preview (a `simulateTransaction`) gives the exact answer the real send then gets.
-use super::{funded, SOL};
+use super::{funded, set_time, SOL};
 use crate::pay_example as pay;
 use localnet::Localnet;
-use serde_json::json;
 use session_keys_client::{
     ix, pda,
     rpc::{preview_transfer_sol, SessionClient, Verdict},
@@ -14,24 +13,10 @@ use session_keys_client::{
     },
     SessionError, WindowArgs,
 };
-use solana_rpc_client_api::request::RpcRequest;
 use solana_sdk::{pubkey::Pubkey, signature::Keypair, signer::Signer};
 
 /// A multiple of 60: the rate limit's minute starts here.
 const T0: i64 = 1_800_000_000;
-
-async fn set_time(client: &SessionClient, unix_timestamp: i64) {
-    let _: serde_json::Value = client
-        .rpc()
-        .send(
-            RpcRequest::Custom {
-                method: "localnet_setClock",
-            },
-            json!([{ "unixTimestamp": unix_timestamp }]),
-        )
-        .await
-        .unwrap();
-}
 
 fn budget(lifetime: Option<u64>, window: Option<(u32, u64)>) -> BudgetCapsArgs {
     BudgetCapsArgs {

@@ -30,3 +30,17 @@ async fn funded(client: &SessionClient, lamports: u64) -> Keypair {
     client.rpc().poll_for_signature(&sig).await.unwrap();
     key
 }
+
+/// Sets the localnet's clock (its extra method `localnet_setClock`).
+async fn set_time(client: &SessionClient, unix_timestamp: i64) {
+    let _: serde_json::Value = client
+        .rpc()
+        .send(
+            solana_rpc_client_api::request::RpcRequest::Custom {
+                method: "localnet_setClock",
+            },
+            serde_json::json!([{ "unixTimestamp": unix_timestamp }]),
+        )
+        .await
+        .unwrap();
+}

@@ -1,32 +1,18 @@
 //! `examples/pay_per_request.rs` against a localnet: the service sells calls for a token, an
 //! agent's retried payment is refused on chain and served once, and the owner's daily budget
 //! stops the swarm of three agents, though each session alone still has room.
+use super::set_time;
 use crate::pay_example as pay;
 use anchor_spl::token::spl_token;
-use serde_json::json;
 use session_keys_client::{
     rpc::{SessionClient, Verdict},
     SessionError,
 };
-use solana_rpc_client_api::request::RpcRequest;
 use solana_sdk::{program_pack::Pack, pubkey::Pubkey, signer::Signer};
 
 /// Ten minutes before a UTC midnight (a multiple of 60 too): the sessions, which live an hour,
 /// see the owner's daily window roll over.
 const T0: i64 = 1_800_057_000;
-
-async fn set_time(client: &SessionClient, unix_timestamp: i64) {
-    let _: serde_json::Value = client
-        .rpc()
-        .send(
-            RpcRequest::Custom {
-                method: "localnet_setClock",
-            },
-            json!([{ "unixTimestamp": unix_timestamp }]),
-        )
-        .await
-        .unwrap();
-}
 
 async fn tokens(client: &SessionClient, account: &Pubkey) -> u64 {
     let data = client.rpc().get_account_data(account).await.unwrap();

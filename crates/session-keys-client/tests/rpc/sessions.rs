@@ -1,8 +1,7 @@
 //! The `rpc` feature against a localnet started by each test.
-use super::{funded, SOL};
+use super::{funded, set_time, SOL};
 use anchor_lang::AccountDeserialize;
 use localnet::Localnet;
-use serde_json::json;
 use session_keys_client::{
     ix, pda,
     rpc::{classify, remaining, Error, Remaining, SessionClient, SessionState},
@@ -10,23 +9,9 @@ use session_keys_client::{
     SessionError,
 };
 use session_keys_tests::targets::game;
-use solana_rpc_client_api::request::RpcRequest;
 use solana_sdk::{pubkey::Pubkey, signature::Keypair, signer::Signer};
 
 const T0: i64 = 1_800_000_000;
-
-async fn set_time(client: &SessionClient, unix_timestamp: i64) {
-    let _: serde_json::Value = client
-        .rpc()
-        .send(
-            RpcRequest::Custom {
-                method: "localnet_setClock",
-            },
-            json!([{ "unixTimestamp": unix_timestamp }]),
-        )
-        .await
-        .unwrap();
-}
 
 /// A localnet frozen at [`T0`] and a client of it.
 fn start() -> (Localnet, SessionClient) {
