@@ -18,6 +18,7 @@ export * from "./allowance";
 export * from "./ed25519";
 export * from "./errors";
 export * from "./events";
+export * from "./feePayer";
 export * from "./instructions";
 export * from "./message";
 export * from "./revokeAll";

@@ -63,6 +63,20 @@ pub mod game {
         )
     }
 
+    /// `create_player_funded`: the player's rent paid by the game's treasury.
+    pub fn create_player_funded(authority: &Pubkey) -> Instruction {
+        build(
+            ID,
+            accounts::CreatePlayerFunded {
+                authority: *authority,
+                player: player(authority),
+                treasury: treasury(),
+                system_program: system_program::ID,
+            },
+            instruction::CreatePlayerFunded {},
+        )
+    }
+
     /// `move_player`.
     pub fn move_player(authority: &Pubkey, dx: i8, dy: i8) -> Instruction {
         build(
