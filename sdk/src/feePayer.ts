@@ -19,7 +19,8 @@ import {
   type Signature,
   type Transaction,
 } from "@solana/kit";
-import { decodeProgramError, type ProgramError } from "./errors";
+import { programErrorFromCode, type ProgramError } from "./errors";
+import type { Sponsor } from "./sponsor";
 
 /** The app's paymaster: names itself as fee payer, then signs as fee payer and sends. */
 export interface FeePayer {
@@ -101,7 +102,8 @@ export function feePayerError(error: { code?: number; message?: string; data?: u
   if (kind === "rate_limited" || RATE_LIMIT.test(error.message ?? "")) return new FeePayerRateLimitedError(message, code);
   if (kind === "unavailable") return new FeePayerUnavailableError(message, code);
   // A failed simulation names the program's error in the text ("custom program error: 0x1771").
-  return new FeePayerRefusedError(message, decodeProgramError({ message: error.message ?? "" }), code);
+  const custom = /custom program error: 0x([0-9a-f]+)/i.exec(error.message ?? "");
+  return new FeePayerRefusedError(message, custom ? programErrorFromCode(parseInt(custom[1]!, 16)) : null, code);
 }
 
 /**
@@ -170,4 +172,14 @@ export function kora(url: string, options: KoraOptions = {}): KoraClient {
     },
   };
   return client;
+}
+
+/** A fee payer as the sponsor of a gasless grant (`SessionWallet.grantByMessage`): it pays the fee and the rent. */
+export function feePayerSponsor(feePayer: FeePayer): Sponsor {
+  return {
+    address: () => feePayer.address(),
+    async submit(request) {
+      return { signature: await feePayer.signAndSend(request.transaction) };
+    },
+  };
 }
