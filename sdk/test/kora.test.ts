@@ -298,3 +298,47 @@ test("refusals: outside the policy, Kora's key as source or signer, over the lam
   const grantCost = (await accountRent(sessionPda)) + (await accountRent(walletPda)) + (await fee(granted.signature));
   assert.equal(payerStart - (await balance(kora.payer)), grantCost + 3n * 10_000n, "Kora's payer lost only what it accepted");
 });
+
+test("measured: a move through Kora against the same move paid by the session key, same run", async (t) => {
+  const storage = sdk.memoryKeyStore();
+  const owner = await generateKeyPairSigner();
+  const viaKora = await sdk.SessionWallet.open({ rpc: net.rpc, owner: owner.address, app: "timing", storage, feePayer: sdk.kora(gateway.url) });
+  const now = await sdk.chainTime(net.rpc);
+  await viaKora.grantByMessage({ ownerSigner: owner, scope: sdk.scope(now + 3600n).program(freePlayScope()), domain: DOMAIN, cluster: "localnet" });
+  const { vault } = await sdk.sessionAddresses(owner.address, viaKora.address);
+  await viaKora.execute([await createPlayerFunded(vault)]);
+  // The same key, paying its own fees (the direct path needs SOL in the key).
+  const direct = await sdk.SessionWallet.open({ rpc: net.rpc, owner: owner.address, app: "timing", storage });
+  assert.equal(direct.address, viaKora.address);
+  await sdk.confirm(net.rpc, await net.rpc.requestAirdrop(direct.address, lamports(SOL / 100n)).send());
+  const times: Record<"kora" | "direct", number[]> = { kora: [], direct: [] };
+  for (let i = 0; i < 8; i++) {
+    for (const [name, w] of [["kora", viaKora], ["direct", direct]] as const) {
+      const start = performance.now();
+      await w.execute([await movePlayer(vault, 1, 0)]);
+      times[name].push(performance.now() - start);
+    }
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const [k, d] = [median(times.kora), median(times.direct)];
+  measured.koraMs = k;
+  measured.directMs = d;
+  t.diagnostic(`move round trip (send to confirmed, median of 8): through Kora ${k.toFixed(1)} ms, direct ${d.toFixed(1)} ms, ratio ${(k / d).toFixed(2)}`);
+  assert.ok(k > 0 && d > 0);
+});
+
+test("the figures in docs/12-gasless-play.md and the README are the ones measured here", () => {
+  assert.ok(measured.grant && measured.move && measured.moveSize && measured.grantSize, "the play test ran first");
+  const fmt = (n: bigint | number) => BigInt(n).toLocaleString("en-US");
+  for (const file of [join(REPO, "docs", "12-gasless-play.md"), join(REPO, "README.md")]) {
+    const text = readFileSync(file, "utf8");
+    for (const [what, value] of [
+      ["grant spend", measured.grant],
+      ["move spend", measured.move],
+      ["move size", measured.moveSize],
+      ["grant size", measured.grantSize],
+    ] as const) {
+      assert.ok(text.includes(fmt(value!)), `${file} quotes the ${what}: ${fmt(value!)}`);
+    }
+  }
+});
