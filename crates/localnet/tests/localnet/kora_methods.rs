@@ -63,7 +63,10 @@ async fn kora_simulate_returns_inner_instructions_without_signature_checks() {
     assert_eq!(inner[0].index, 0);
     // Kora reads compiled inner instructions (program id index into the message's keys).
     let UiInstruction::Compiled(cpi) = &inner[0].instructions[0] else {
-        panic!("compiled inner instruction expected: {:?}", inner[0].instructions[0])
+        panic!(
+            "compiled inner instruction expected: {:?}",
+            inner[0].instructions[0]
+        )
     };
     let keys = tx.message.static_account_keys();
     assert_eq!(

@@ -5,6 +5,7 @@ mod bot_example;
 
 mod bot;
 mod gasless;
+mod kora;
 mod revoke_all;
 mod sessions;
 
