@@ -76,10 +76,13 @@ export interface Kora {
   stop(): Promise<void>;
 }
 
-/** Starts Kora against `net` with the repository's policy; its payer gets `fund` lamports. */
-export async function startKora(net: Localnet, fund = 1_000_000_000n): Promise<Kora> {
+/**
+ * Starts Kora against `net` with the repository's policy (or `options.config`, a variant of it);
+ * its payer (`options.payer`, extractable, or a new key) gets `fund` lamports.
+ */
+export async function startKora(net: Localnet, fund = 1_000_000_000n, options: { payer?: KeyPairSigner; config?: string } = {}): Promise<Kora> {
   const bin = koraBinary();
-  const key: KeyPairSigner = await generateKeyPairSigner(true);
+  const key: KeyPairSigner = options.payer ?? (await generateKeyPairSigner(true));
   const pkcs8 = new Uint8Array(await crypto.subtle.exportKey("pkcs8", key.keyPair.privateKey));
   const secret = [...pkcs8.slice(-32), ...new Uint8Array(await crypto.subtle.exportKey("raw", key.keyPair.publicKey))];
   const sig = await net.rpc.requestAirdrop(key.address, lamports(fund)).send();
@@ -92,7 +95,7 @@ export async function startKora(net: Localnet, fund = 1_000_000_000n): Promise<K
   const apiKey = randomBytes(16).toString("hex");
   const child: ChildProcess = spawn(
     bin,
-    ["--rpc-url", net.url, "--config", KORA_CONFIG, "rpc", "start", "--signers-config", KORA_SIGNERS, "--port", String(port)],
+    ["--rpc-url", net.url, "--config", options.config ?? KORA_CONFIG, "rpc", "start", "--signers-config", KORA_SIGNERS, "--port", String(port)],
     {
       cwd: REPO,
       stdio: ["ignore", "pipe", "pipe"],
