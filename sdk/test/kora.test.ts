@@ -179,7 +179,7 @@ test("a 0-SOL player grants, creates a player, moves, takes an item and revokes,
   measured.walletRent = walletRent;
 
   // Create the player: the treasury pays its rent, Kora the fee.
-  const created = await wallet.execute([await createPlayerFunded(vault)]);
+  const created = await wallet.execute([await createPlayerFunded(owner.address)]);
   const player = await playerPda(vault);
   const playerRent = await accountRent(player);
   assert.equal(treasuryStart - (await balance(await treasuryPda())), playerRent, "the game's treasury paid the player's rent");
@@ -248,7 +248,7 @@ test("refusals: outside the policy, Kora's key as source or signer, over the lam
   // 2.0.5 does not parse session-keys' instructions).
   const { owner, wallet, sent: granted } = await grantedPlayer(strict.url);
   const { vault } = await sdk.sessionAddresses(owner.address, wallet.address);
-  await wallet.execute([await createPlayerFunded(vault)]);
+  await wallet.execute([await createPlayerFunded(owner.address)]);
   const move = await sdk.executeInstruction({ sessionKey: wallet.signer, owner: owner.address, calls: [await movePlayer(vault, 1, 0)] });
   const withKora = { ...move, accounts: [...move.accounts!, { address: kora.payer, role: AccountRole.WRITABLE }] };
   await refusedBy(viaGateway, await unsignedForKora([withKora]), /uses the paymaster's key as an account: it may only be the fee payer/);
@@ -306,7 +306,7 @@ test("measured: a move through Kora against the same move paid by the session ke
   const now = await sdk.chainTime(net.rpc);
   await viaKora.grantByMessage({ ownerSigner: owner, scope: sdk.scope(now + 3600n).program(freePlayScope()), domain: DOMAIN, cluster: "localnet" });
   const { vault } = await sdk.sessionAddresses(owner.address, viaKora.address);
-  await viaKora.execute([await createPlayerFunded(vault)]);
+  await viaKora.execute([await createPlayerFunded(owner.address)]);
   // The same key, paying its own fees (the direct path needs SOL in the key).
   const direct = await sdk.SessionWallet.open({ rpc: net.rpc, owner: owner.address, app: "timing", storage });
   assert.equal(direct.address, viaKora.address);

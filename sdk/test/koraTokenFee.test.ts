@@ -96,7 +96,7 @@ test("a session pays Kora's fee in a token with transfer_token; without the paym
 
   // Without the payment: refused by Kora's price check, nothing sent.
   const lamportsBefore = await balance(payer);
-  await assert.rejects(wallet.execute([await createPlayerFunded(vault)]), (e: unknown) => {
+  await assert.rejects(wallet.execute([await createPlayerFunded(owner.address)]), (e: unknown) => {
     assert.ok(e instanceof sdk.FeePayerRefusedError, String(e));
     assert.match((e as Error).message, /Insufficient token payment/);
     return true;
@@ -106,7 +106,7 @@ test("a session pays Kora's fee in a token with transfer_token; without the paym
 
   // With it: the session's transfer_token pays one token to Kora's payment account, charged to
   // the session's mint caps, in the same transaction as the game call; Kora pays the SOL fee.
-  const executeIx = await sdk.executeInstruction({ sessionKey: wallet.signer, owner: owner.address, calls: [await createPlayerFunded(vault)] });
+  const executeIx = await sdk.executeInstruction({ sessionKey: wallet.signer, owner: owner.address, calls: [await createPlayerFunded(owner.address)] });
   await wallet.send([fee, executeIx]);
   assert.equal(await tokens(koraTokens), PRICE, "Kora was paid one token");
   assert.equal(await tokens(ownerTokens), 99n * PRICE);

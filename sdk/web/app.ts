@@ -158,7 +158,7 @@ button("grant-message").onclick = () =>
       log(`granted by message in ${sent.signature}, paid by Kora; events: ${sent.events.map((e) => e.name).join(", ")}`);
       const v = await vault(session.owner);
       const exists = await rpc.getAccountInfo(await playerPda(v), { encoding: "base64" }).send();
-      if (!exists.value) await session.execute([await createPlayerFunded(v)]);
+      if (!exists.value) await session.execute([await createPlayerFunded(session.owner)]);
       log("free play: Kora pays every fee, the game's treasury paid the player's rent");
       return;
     }

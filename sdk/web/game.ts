@@ -15,7 +15,7 @@ import {
   type Address,
   type Instruction,
 } from "@solana/kit";
-import { instruction, program, SYSTEM_PROGRAM_ADDRESS, type ProgramScopeBuilder } from "../src/index";
+import { findVaultPda, instruction, program, SYSTEM_PROGRAM_ADDRESS, type ProgramScopeBuilder } from "../src/index";
 
 /** The example game's program id. */
 export const GAME_PROGRAM = "EMFziHrpsrLSELDiQM8QjsqfZrHSJhZZhkdMis778zPJ" as Address;
@@ -55,14 +55,17 @@ export async function createPlayer(authority: Address): Promise<Instruction> {
 }
 
 /**
- * `create_player_funded` for `authority`: the game's treasury pays the rent, so a player whose
- * vault holds no SOL gets a player (gasless play, docs/12-gasless-play.md).
+ * `create_player_funded` for `owner`'s vault: the game's treasury pays the rent, so a player
+ * whose vault holds no SOL gets a player (gasless play, docs/12-gasless-play.md). The program
+ * takes only a session-keys vault as the authority.
  */
-export async function createPlayerFunded(authority: Address): Promise<Instruction> {
+export async function createPlayerFunded(owner: Address): Promise<Instruction> {
+  const [authority] = await findVaultPda({ owner });
   return {
     programAddress: GAME_PROGRAM,
     accounts: [
       { address: authority, role: AccountRole.READONLY_SIGNER },
+      { address: owner, role: AccountRole.READONLY },
       { address: await playerPda(authority), role: AccountRole.WRITABLE },
       { address: await treasuryPda(), role: AccountRole.WRITABLE },
       { address: SYSTEM_PROGRAM_ADDRESS, role: AccountRole.READONLY },

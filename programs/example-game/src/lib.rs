@@ -41,8 +41,10 @@ pub mod example_game {
     /// Creates the authority's player at (0, 0) with 100 hp, the rent paid by the game's
     /// treasury: a player with 0 SOL (gasless play, docs/12-gasless-play.md) gets an account
     /// without anyone funding their vault. The game funds the treasury; each call costs it the
-    /// player account's rent (0.00127 SOL), so whoever pays the fees (the game's Kora) bounds
-    /// how often a player may call it.
+    /// player account's rent (0.00127 SOL). The authority must be an owner's session-keys vault
+    /// (it signs only through `execute`), so each player costs whoever makes it an owner wallet
+    /// account (1,301,520 lamports of rent, never returned) and a session: more than the
+    /// treasury pays, and one player per owner.
     pub fn create_player_funded(ctx: Context<CreatePlayerFunded>) -> Result<()> {
         let a = &ctx.accounts;
         let space = 8 + Player::INIT_SPACE;
@@ -181,8 +183,16 @@ pub struct CreatePlayer<'info> {
 /// Accounts of `create_player_funded`.
 #[derive(Accounts)]
 pub struct CreatePlayerFunded<'info> {
-    /// The player's authority (signs; pays nothing).
+    /// The player's authority: `owner`'s session-keys vault (signs through `execute`; pays
+    /// nothing).
+    #[account(
+        seeds = [session_keys::constants::VAULT_SEED, owner.key().as_ref()],
+        bump,
+        seeds::program = session_keys::ID
+    )]
     pub authority: Signer<'info>,
+    /// CHECK: the vault's owner; only its address is used, to derive the vault.
+    pub owner: UncheckedAccount<'info>,
     /// CHECK: the new player, created here (the seeds bind it to the authority; `create_account`
     /// fails if it exists).
     #[account(mut, seeds = [PLAYER_SEED, authority.key().as_ref()], bump)]

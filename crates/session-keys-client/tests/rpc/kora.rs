@@ -122,7 +122,7 @@ async fn a_bot_with_no_sol_plays_with_kora_paying_and_refusals_are_typed() {
         .await
         .unwrap();
     for calls in [
-        vec![game::create_player_funded(&vault)],
+        vec![game::create_player_funded(&o)],
         vec![game::move_player(&vault, 1, 2)],
     ] {
         client
