@@ -212,11 +212,15 @@ export async function startSponsorService(options: SponsorServiceOptions): Promi
     };
   };
 
-  /** Signs as fee payer and sends (Kora, or the local key); a refusal becomes a GrantRefusedError. */
-  const pay = async (transaction: Transaction): Promise<Signature> => {
+  /**
+   * Signs as fee payer and sends (Kora, or the local key); a refusal becomes a GrantRefusedError.
+   * Resolves with the signature and the signed transaction (base64 wire).
+   */
+  const pay = async (transaction: Transaction): Promise<{ signature: Signature; signed: string }> => {
     if (kora) {
       try {
-        return (await kora.signAndSendTransaction(transaction)).signature;
+        const { signature, signedTransaction } = await kora.signAndSendTransaction(transaction);
+        return { signature, signed: wire(signedTransaction) };
       } catch (e) {
         if (!(e instanceof FeePayerError)) throw e;
         const status = e.kind === "rate_limited" ? 429 : e.kind === "unavailable" ? 502 : e.programError ? 422 : 403;
@@ -231,7 +235,7 @@ export async function startSponsorService(options: SponsorServiceOptions): Promi
       if (programError) throw new GrantRefusedError(422, `the program refused it: ${programError.name}: ${programError.message}`, programError);
       throw new GrantRefusedError(502, `the transaction was not accepted: ${e instanceof Error ? e.message : String(e)}`);
     }
-    return getSignatureFromTransaction(signed);
+    return { signature: getSignatureFromTransaction(signed), signed: wire(signed) };
   };
 
   const grant = async (req: IncomingMessage): Promise<Reply> => {
@@ -247,7 +251,7 @@ export async function startSponsorService(options: SponsorServiceOptions): Promi
     const release = reserveGrant(request.owner);
     let signature: Signature;
     try {
-      signature = await pay(request.transaction);
+      ({ signature } = await pay(request.transaction));
     } catch (e) {
       release();
       throw e;
@@ -290,15 +294,15 @@ export async function startSponsorService(options: SponsorServiceOptions): Promi
           const transaction = decodeWireTransaction(call.params.transaction);
           const checked = await checkPaymasterTransaction(transaction, { payer, policy, now: await now(), rpc });
           const release = checked.kind === "grant" ? reserveGrant(checked.owner) : reservePlay(checked.owner);
-          let signature: Signature;
+          let paid: { signature: Signature; signed: string };
           try {
-            signature = await pay(transaction);
+            paid = await pay(transaction);
           } catch (e) {
             release();
             throw e;
           }
-          log(`paid ${checked.kind}: owner ${checked.owner}, session key ${checked.sessionKey}, ${signature}`);
-          return ok({ signature, signed_transaction: call.params.transaction, signer_pubkey: payer });
+          log(`paid ${checked.kind}: owner ${checked.owner}, session key ${checked.sessionKey}, ${paid.signature}`);
+          return ok({ signature: paid.signature, signed_transaction: paid.signed, signer_pubkey: payer });
         }
         default:
           return { status: 200, body: { jsonrpc: "2.0", id, error: { code: -32601, message: `method not found here: ${String(call.method)} (this gateway serves getPayerSigner, getBlockhash, signAndSendTransaction)` } } };
