@@ -266,6 +266,7 @@ test("Play free through Kora: a 0-SOL owner grants, moves, takes an item and rev
     assert.equal(await act(page, "buy"), "buy: ok");
     await page.waitForSelector("#player[data-items='1']", { timeout: 60_000 });
     await noSol(key, "after taking an item");
+    assert.equal(await page.textContent("#balances"), "0 / 0 / 0", "the page shows 0 lamports in the wallet, vault and key");
     const info = await rpc.getAccountInfo(player, { encoding: "base64", commitment: "confirmed" }).send();
     const p = decodePlayer(new Uint8Array(getBase64Encoder().encode(info.value!.data[0])));
     assert.deepEqual([p.x, p.y, p.items, p.authority], [1, 2, 1, vault]);

@@ -89,6 +89,9 @@ async function refresh() {
   } else {
     $("left").textContent = $("available").textContent = "-";
   }
+  // What the player holds: in free play through Kora, 0 / 0 / 0 from start to end.
+  const held = await Promise.all([session.owner, await vault(session.owner), session.address].map(async (a) => (await rpc.getBalance(a).send()).value));
+  $("balances").textContent = held.join(" / ");
   const player = await rpc.getAccountInfo(await playerPda(await vault(session.owner)), { encoding: "base64" }).send();
   if (player.value) {
     const p = decodePlayer(new Uint8Array(getBase64Encoder().encode(player.value.data[0])));
