@@ -1,25 +1,33 @@
 /**
- * A minimal sponsor service for gasless grants (docs/message-grant.md): a node `http` server on
- * 127.0.0.1 that pays the fee and the rent of `create_session_from_message` for players of its
- * own game, and nothing else.
+ * The game's paymaster gateway (docs/12-gasless-play.md, docs/06-gasless-grant.md): a node
+ * `http` server on 127.0.0.1 in front of Kora (kora-cli 2.0.5, deploy/kora/), keeping only what
+ * Kora cannot do. Kora holds the key, signs as fee payer, enforces its allowed programs, the
+ * lamports its key may pay out per transaction, its key's use in System and token instructions,
+ * and its global request rate. This gateway adds:
  *
- * - `GET /sponsor`: `{ address, cluster, programId, programs }` (the player's page names
- *   `address` as the fee payer).
- * - `POST /grant`: a `GrantRequestJson` (`encodeGrantRequest`). The service decodes it, runs
- *   `checkGrantRequest` (its policy: only its programs, no tokens, no destinations, a bounded
- *   session; the program's rules; the message is the SDK's rebuild; the owner's Ed25519
- *   signature verifies; the transaction is byte for byte the one it would build, its key only
- *   as fee payer and `sponsor`; the session key signed it), allows one session per owner per
- *   hour and at most `maxGrantsPerHour` (100) grants per hour in all (owner keys cost nothing
- *   to make), signs as fee payer, sends and confirms. It answers `200 { signature }`, or a non-2xx
- *   `{ error, programError? }` with the reason.
+ * - the check Kora cannot express (`checkPaymasterTransaction`): only this game's sessions
+ *   (scope programs in the policy), only the session-keys instructions a game pays for, Kora's
+ *   key nowhere but the fee payer (Kora 2.0.5 does not parse custom programs' instructions and
+ *   predates advisory GHSA-x442-m7cc-hr92), and for a grant the byte-for-byte rebuild of
+ *   `checkGrantRequest` (message, owner's signature, scope);
+ * - limits per player, keyed by the session's owner: one grant per owner per
+ *   `ownerIntervalSeconds`, `maxGrantsPerHour` in all, `playsPerMinute` per owner. Kora's own
+ *   usage limit counts per transaction signer (the session key, which a player replaces at
+ *   will) over a lifetime and needs Redis, so it cannot limit a player.
  *
- * Who builds the transaction: the player (see src/sponsor/index.ts): one round trip, no pending
- * state here, and the service signs only bytes equal to its own rebuild.
+ * Routes:
+ * - `POST /`: Kora's JSON-RPC, as `kora(url)` in the SDK calls it: `getPayerSigner`,
+ *   `getBlockhash` (forwarded), `signAndSendTransaction` (checked, limited, forwarded with
+ *   Kora's API key). A refusal is a JSON-RPC error -32000 with `data.kind` `refused`,
+ *   `rate_limited` or `unavailable`; Kora's own refusals pass through with their text.
+ * - `GET /sponsor`, `POST /grant`: the grant service of docs/06-gasless-grant.md
+ *   (`httpSponsor`): the same grant checks, paid by Kora (or, without Kora, by a local key).
  *
- * Run it (after `npm run build`):
- *   node dist/examples/sponsor.mjs --rpc http://127.0.0.1:8899 --keypair sponsor.json \
- *     --program EMFziHrpsrLSELDiQM8QjsqfZrHSJhZZhkdMis778zPJ [--cluster localnet] [--port 8787] [--domain game.example]
+ * Run it (after `npm run build`), with Kora started from deploy/kora/ (README, "Gasless play"):
+ *   KORA_API_KEY=... node dist/examples/sponsor.mjs --rpc http://127.0.0.1:8899 \
+ *     --kora http://127.0.0.1:8080 --program EMFziHrpsrLSELDiQM8QjsqfZrHSJhZZhkdMis778zPJ \
+ *     [--cluster localnet] [--port 8787] [--domain game.example]
+ * or without Kora, paying from a local key: `--keypair sponsor.json` instead of `--kora`.
  */
 import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
@@ -29,17 +37,24 @@ import {
   address,
   createKeyPairSignerFromBytes,
   createSolanaRpc,
-  getBase64EncodedWireTransaction,
+  getBase64EncodedWireTransaction as wire,
   getSignatureFromTransaction,
   signTransaction,
   type Address,
   type GetAccountInfoApi,
   type KeyPairSigner,
   type Rpc,
+  type Signature,
+  type Transaction,
 } from "@solana/kit";
 import {
   chainTime,
   checkGrantRequest,
+  checkPaymasterTransaction,
+  decodeWireTransaction,
+  FeePayerError,
+  kora as koraClient,
+  type KoraClient,
   CLUSTERS,
   confirm,
   decodeGrantRequest,
@@ -57,8 +72,10 @@ import {
 export interface SponsorServiceOptions {
   /** The cluster's RPC (the chain's clock, sending, confirming). */
   rpc: SendRpc & Rpc<GetAccountInfoApi>;
-  /** The fee payer; it signs nothing but the grants it rebuilt itself. */
-  sponsor: KeyPairSigner;
+  /** Kora, which holds the fee payer's key: its URL and API key. */
+  kora?: { url: string; apiKey?: string };
+  /** Without Kora: a local fee payer key; it signs nothing but the grants it rebuilt itself. */
+  sponsor?: KeyPairSigner;
   /** What it pays for. */
   policy: SponsorPolicy;
   /** At most one session per owner per this many seconds (default 3600). */
@@ -70,6 +87,8 @@ export interface SponsorServiceOptions {
    * authenticates its players or apps.
    */
   maxGrantsPerHour?: number;
+  /** Session transactions paid per player (owner) per minute (default 60). */
+  playsPerMinute?: number;
   /** Port on 127.0.0.1 (default 0: any free port). */
   port?: number;
   /** Largest request body accepted, in bytes (default 16 KiB). */
@@ -108,6 +127,9 @@ async function readBody(req: IncomingMessage, limit: number): Promise<string> {
 /** Starts the service on 127.0.0.1 (loopback only). */
 export async function startSponsorService(options: SponsorServiceOptions): Promise<SponsorService> {
   const { rpc, sponsor, policy } = options;
+  if (!sponsor === !options.kora) throw new Error("give either kora (Kora pays) or sponsor (a local key pays), not both");
+  const kora: KoraClient | null = options.kora ? koraClient(options.kora.url, { apiKey: options.kora.apiKey }) : null;
+  const payer = sponsor ? sponsor.address : await kora!.address();
   const intervalSeconds = options.ownerIntervalSeconds ?? 3600;
   if (!Number.isInteger(intervalSeconds) || intervalSeconds < 0 || intervalSeconds > 3600) {
     throw new Error(`ownerIntervalSeconds must be a whole number of seconds from 0 to 3600, not ${intervalSeconds}`);
@@ -121,34 +143,31 @@ export async function startSponsorService(options: SponsorServiceOptions): Promi
   if (!Number.isInteger(budget) || budget < 1) throw new Error(`maxGrantsPerHour must be a positive whole number, not ${budget}`);
   /** When each grant of the last hour was paid for (wall clock, ms), oldest first. */
   const paid: number[] = [];
+  const playsPerMinute = options.playsPerMinute ?? 60;
+  if (!Number.isInteger(playsPerMinute) || playsPerMinute < 1) throw new Error(`playsPerMinute must be a positive whole number, not ${playsPerMinute}`);
+  /** Owner → when each of their session transactions of the last minute was paid for. */
+  const plays = new Map<string, number[]>();
   const info: SponsorInfo = {
-    address: sponsor.address,
+    address: payer,
     cluster: policy.cluster,
     programId: SESSION_KEYS_PROGRAM_ADDRESS,
     programs: [...policy.programs],
   };
 
-  const grant = async (req: IncomingMessage): Promise<Reply> => {
-    let json: unknown;
+  const now = async (): Promise<bigint> => {
     try {
-      json = JSON.parse(await readBody(req, maxBody));
-    } catch (e) {
-      if (e instanceof GrantRefusedError) throw e;
-      throw new GrantRefusedError(400, "malformed request: the body is not JSON");
-    }
-    const request = decodeGrantRequest(json);
-    let now: bigint;
-    try {
-      now = await chainTime(rpc);
+      return await chainTime(rpc);
     } catch (e) {
       throw new GrantRefusedError(502, `cannot read the chain's clock: ${e instanceof Error ? e.message : String(e)}`);
     }
-    await checkGrantRequest(request, { sponsor: sponsor.address, policy, now });
+  };
 
-    // One session per owner per interval. Reserved only after the owner's signature verified
-    // (so nobody can lock an owner out), synchronously (so two concurrent requests cannot both
-    // pass), and released when the send fails before landing (which costs nothing).
-    const owner = request.owner;
+  /**
+   * Reserves a grant for `owner` (one per owner per interval, `budget` per hour in all), after
+   * every check passed (so nobody can lock an owner out) and synchronously (so two concurrent
+   * requests cannot both pass); returns the release for a send that fails before landing.
+   */
+  const reserveGrant = (owner: string): (() => void) => {
     const wall = Date.now();
     // Forget what is older than the windows: both structures stay bounded by the budget (the
     // per-owner interval is at most an hour).
@@ -165,19 +184,77 @@ export async function startSponsorService(options: SponsorServiceOptions): Promi
     }
     lastGrant.set(owner, wall);
     paid.push(wall);
-
-    const signed = await signTransaction([sponsor.keyPair], request.transaction);
-    const signature = getSignatureFromTransaction(signed);
-    try {
-      await rpc.sendTransaction(getBase64EncodedWireTransaction(signed), { encoding: "base64", preflightCommitment: "confirmed" }).send();
-    } catch (e) {
+    return () => {
       if (last === undefined) lastGrant.delete(owner);
       else lastGrant.set(owner, last);
       const at = paid.lastIndexOf(wall);
       if (at >= 0) paid.splice(at, 1);
+    };
+  };
+
+  /** Reserves one session transaction of `owner` (`playsPerMinute`); returns its release. */
+  const reservePlay = (owner: string): (() => void) => {
+    const wall = Date.now();
+    for (const [o, ts] of plays) {
+      while (ts.length > 0 && wall - ts[0]! >= 60_000) ts.shift();
+      if (ts.length === 0) plays.delete(o);
+    }
+    const ts = plays.get(owner) ?? [];
+    if (ts.length >= playsPerMinute) {
+      const wait = Math.ceil((60_000 - (wall - ts[0]!)) / 1000);
+      throw new GrantRefusedError(429, `this player (owner ${owner}) is over ${playsPerMinute} paid transactions per minute: retry in ${wait} s`);
+    }
+    ts.push(wall);
+    plays.set(owner, ts);
+    return () => {
+      const at = ts.lastIndexOf(wall);
+      if (at >= 0) ts.splice(at, 1);
+    };
+  };
+
+  /**
+   * Signs as fee payer and sends (Kora, or the local key); a refusal becomes a GrantRefusedError.
+   * Resolves with the signature and the signed transaction (base64 wire).
+   */
+  const pay = async (transaction: Transaction): Promise<{ signature: Signature; signed: string }> => {
+    if (kora) {
+      try {
+        const { signature, signedTransaction } = await kora.signAndSendTransaction(transaction);
+        return { signature, signed: wire(signedTransaction) };
+      } catch (e) {
+        if (!(e instanceof FeePayerError)) throw e;
+        const status = e.kind === "rate_limited" ? 429 : e.kind === "unavailable" ? 502 : e.programError ? 422 : 403;
+        throw new GrantRefusedError(status, `Kora refused: ${e.message}`, e.programError);
+      }
+    }
+    const signed = await signTransaction([sponsor!.keyPair], transaction);
+    try {
+      await rpc.sendTransaction(wire(signed), { encoding: "base64", preflightCommitment: "confirmed" }).send();
+    } catch (e) {
       const programError = decodeProgramError(e);
-      if (programError) throw new GrantRefusedError(422, `the program refused the grant: ${programError.name}: ${programError.message}`, programError);
+      if (programError) throw new GrantRefusedError(422, `the program refused it: ${programError.name}: ${programError.message}`, programError);
       throw new GrantRefusedError(502, `the transaction was not accepted: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    return { signature: getSignatureFromTransaction(signed), signed: wire(signed) };
+  };
+
+  const grant = async (req: IncomingMessage): Promise<Reply> => {
+    let json: unknown;
+    try {
+      json = JSON.parse(await readBody(req, maxBody));
+    } catch (e) {
+      if (e instanceof GrantRefusedError) throw e;
+      throw new GrantRefusedError(400, "malformed request: the body is not JSON");
+    }
+    const request = decodeGrantRequest(json);
+    await checkGrantRequest(request, { sponsor: payer, policy, now: await now() });
+    const release = reserveGrant(request.owner);
+    let signature: Signature;
+    try {
+      ({ signature } = await pay(request.transaction));
+    } catch (e) {
+      release();
+      throw e;
     }
     try {
       await confirm(rpc, signature);
@@ -187,14 +264,64 @@ export async function startSponsorService(options: SponsorServiceOptions): Promi
       }
       throw new GrantRefusedError(502, `the transaction ${signature} did not confirm: ${e instanceof Error ? e.message : String(e)}`);
     }
-    log(`granted: owner ${owner}, session key ${request.sessionKey}, ${signature}`);
+    log(`granted: owner ${request.owner}, session key ${request.sessionKey}, ${signature}`);
     return { status: 200, body: { signature } };
+  };
+
+  /** Kora's JSON-RPC, checked: `POST /`. */
+  const jsonRpc = async (req: IncomingMessage): Promise<Reply> => {
+    let call: { id?: unknown; method?: unknown; params?: { transaction?: unknown } };
+    try {
+      call = JSON.parse(await readBody(req, maxBody));
+    } catch (e) {
+      const reason = e instanceof GrantRefusedError ? e.reason : "the body is not JSON";
+      return { status: 200, body: { jsonrpc: "2.0", id: null, error: { code: -32700, message: reason } } };
+    }
+    const id = call.id ?? null;
+    const ok = (result: unknown): Reply => ({ status: 200, body: { jsonrpc: "2.0", id, result } });
+    const fail = (e: GrantRefusedError): Reply => {
+      const kind = e.status === 429 ? "rate_limited" : e.status === 502 ? "unavailable" : "refused";
+      return { status: 200, body: { jsonrpc: "2.0", id, error: { code: -32000, message: e.reason, data: { kind, status: e.status, ...(e.programError ? { programError: e.programError.name } : {}) } } } };
+    };
+    try {
+      switch (call.method) {
+        case "getPayerSigner":
+          return ok({ signer_address: payer, payment_address: payer });
+        case "getBlockhash":
+          return ok({ blockhash: (await rpc.getLatestBlockhash({ commitment: "confirmed" }).send()).value.blockhash });
+        case "signAndSendTransaction": {
+          if (typeof call.params?.transaction !== "string") throw new GrantRefusedError(400, "params.transaction: a base64 wire transaction");
+          const transaction = decodeWireTransaction(call.params.transaction);
+          const checked = await checkPaymasterTransaction(transaction, { payer, policy, now: await now(), rpc });
+          const release = checked.kind === "grant" ? reserveGrant(checked.owner) : reservePlay(checked.owner);
+          let paid: { signature: Signature; signed: string };
+          try {
+            paid = await pay(transaction);
+          } catch (e) {
+            release();
+            throw e;
+          }
+          log(`paid ${checked.kind}: owner ${checked.owner}, session key ${checked.sessionKey}, ${paid.signature}`);
+          return ok({ signature: paid.signature, signed_transaction: paid.signed, signer_pubkey: payer });
+        }
+        default:
+          return { status: 200, body: { jsonrpc: "2.0", id, error: { code: -32601, message: `method not found here: ${String(call.method)} (this gateway serves getPayerSigner, getBlockhash, signAndSendTransaction)` } } };
+      }
+    } catch (e) {
+      if (e instanceof GrantRefusedError) return fail(e);
+      return { status: 200, body: { jsonrpc: "2.0", id, error: { code: -32603, message: `internal error: ${e instanceof Error ? e.message : String(e)}` } } };
+    }
   };
 
   const route = async (req: IncomingMessage): Promise<Reply> => {
     const path = new URL(req.url ?? "/", "http://127.0.0.1").pathname;
     // A browser's CORS preflight before the JSON POST of a page on another origin.
     if (req.method === "OPTIONS" && (path === "/grant" || path === "/sponsor")) return { status: 204, body: {} };
+    if (path === "/") {
+      if (req.method === "OPTIONS") return { status: 204, body: {} };
+      if (req.method !== "POST") return { status: 405, body: { error: "POST / with a JSON-RPC request" } };
+      return await jsonRpc(req);
+    }
     if (path === "/sponsor") {
       if (req.method !== "GET") return { status: 405, body: { error: "GET /sponsor" } };
       return { status: 200, body: { ...info } };
@@ -231,7 +358,7 @@ export async function startSponsorService(options: SponsorServiceOptions): Promi
   const port = (server.address() as AddressInfo).port;
   return {
     url: `http://127.0.0.1:${port}`,
-    address: sponsor.address,
+    address: payer,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
@@ -257,10 +384,13 @@ async function main() {
   };
   const cluster = one("cluster", "localnet") as Cluster;
   if (!CLUSTERS.includes(cluster)) throw new Error(`--cluster: one of ${CLUSTERS.join(", ")}`);
-  const secret = new Uint8Array(JSON.parse(readFileSync(one("keypair"), "utf8")) as number[]);
+  const koraUrl = args.get("kora")?.[0];
+  const payer = koraUrl
+    ? { kora: { url: koraUrl, apiKey: process.env.KORA_API_KEY } }
+    : { sponsor: await createKeyPairSignerFromBytes(new Uint8Array(JSON.parse(readFileSync(one("keypair"), "utf8")) as number[])) };
   const service = await startSponsorService({
     rpc: createSolanaRpc(one("rpc")),
-    sponsor: await createKeyPairSignerFromBytes(secret),
+    ...payer,
     policy: { cluster, programs: (args.get("program") ?? []).map((p) => address(p)), domains: args.get("domain") },
     port: Number(one("port", "8787")),
     log: (line) => console.log(line),

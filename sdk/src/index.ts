@@ -22,6 +22,7 @@ export * from "./budget";
 export * from "./ed25519";
 export * from "./errors";
 export * from "./events";
+export * from "./feePayer";
 export * from "./instructions";
 export * from "./message";
 export * from "./preview";

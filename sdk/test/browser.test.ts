@@ -5,7 +5,10 @@
 // game moves and buys with the session key alone, the page shows what is left, revoke closes
 // the session and sweeps the key; every result is asserted through RPC; screenshots are saved.
 // Gasless: an owner with 0 SOL signs one message (solana:signMessage) and a loopback sponsor
-// service (sdk/examples/sponsor.ts) pays for the session.
+// service (sdk/examples/sponsor.ts) pays for the session. Free play: against localnet and Kora
+// (kora-cli 2.0.5, started by the test with deploy/kora/) behind the game's gateway, a 0-SOL
+// owner grants by one message, moves, takes an item and revokes, Kora paying every fee, with 0
+// SOL in the owner's wallet, vault and session key before, during and after.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -19,6 +22,7 @@ import { address, createKeyPairSignerFromPrivateKeyBytes, generateKeyPairSigner,
 import * as sdk from "../src/index";
 import { startSponsorService } from "../examples/sponsor";
 import { decodePlayer, GAME_PROGRAM, playerPda, treasuryPda } from "../web/game";
+import { startGateway, startKora } from "./kora";
 import { localnetMissing, startLocalnet, type Localnet } from "./localnet";
 
 const here = dirname(fileURLToPath(import.meta.url)); // dist/test
@@ -73,10 +77,10 @@ after(async () => {
   await new Promise((r) => server?.close(r));
 });
 
-async function open(page: Page, rpc: string, sponsor?: string) {
+async function open(page: Page, rpc: string, sponsor?: string, param = "sponsor") {
   await page.addInitScript(`window.__TEST_WALLET_SEED__ = "${SEED}";`);
   await page.addInitScript({ path: join(webDir, "test-wallet.js") });
-  const extra = sponsor ? `&sponsor=${encodeURIComponent(sponsor)}` : "";
+  const extra = sponsor ? `&${param}=${encodeURIComponent(sponsor)}` : "";
   await page.goto(`${base}/index.html?rpc=${encodeURIComponent(rpc)}${extra}`);
   await page.waitForSelector("body[data-ready=true]");
 }
@@ -213,6 +217,79 @@ test("gasless: an owner with 0 SOL signs one message in the page, a loopback spo
   } finally {
     await context.close();
     await service.close();
+    await net.stop();
+  }
+});
+
+test("Play free through Kora: a 0-SOL owner grants, moves, takes an item and revokes; every balance on chain", async () => {
+  const net: Localnet = await startLocalnet();
+  const kora = await startKora(net);
+  const host = new URL(base).host;
+  const gateway = await startGateway(net, kora, { policy: { cluster: "localnet", programs: [GAME_PROGRAM], domains: [host] } });
+  const context = await browser.newContext();
+  try {
+    const rpc = net.rpc;
+    const treasury = await treasuryPda();
+    await sdk.confirm(rpc, await rpc.requestAirdrop(treasury, lamports(1_000_000_000n)).send());
+    const owner = (await createKeyPairSignerFromPrivateKeyBytes(new Uint8Array(Buffer.from(SEED, "hex")))).address;
+    const [vault] = await sdk.findVaultPda({ owner });
+    const balance = async (a: string) => (await rpc.getBalance(address(a), { commitment: "confirmed" }).send()).value;
+    const noSol = async (key: string, when: string) =>
+      assert.deepEqual([await balance(owner), await balance(vault), await balance(key)], [0n, 0n, 0n], `0 SOL in the owner's wallet, vault and session key ${when}`);
+    const payerStart = await balance(kora.payer);
+    const treasuryStart = await balance(treasury);
+
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on("pageerror", (e) => errors.push(String(e)));
+    await open(page, net.url, gateway.url, "kora");
+    assert.equal(await connect(page), "connect: ok");
+    const key = address((await page.textContent("#key"))!);
+    await noSol(key, "before");
+    assert.equal(await page.textContent("#buy"), "Take a free item");
+
+    assert.equal(await act(page, "grant-message"), "grant-message: ok");
+    await page.waitForSelector("#status[data-status=live]", { timeout: 60_000 });
+    assert.equal(((await page.evaluate(() => window.__TEST_WALLET_MESSAGES__)) ?? []).length, 1, "one message prompt");
+    assert.equal(await page.evaluate(() => window.__TEST_WALLET_PROMPTS__ ?? 0), 0, "no transaction prompt");
+    const found = await sdk.fetchSessionByKey(rpc, owner, key);
+    assert.ok(found, "the session exists");
+    assert.equal(found.session.payer, kora.payer, "Kora paid the session's rent");
+    const player = await playerPda(vault);
+    const playerRent = (await rpc.getAccountInfo(player, { encoding: "base64", commitment: "confirmed" }).send()).value!.lamports;
+    assert.equal(treasuryStart - (await balance(treasury)), playerRent, "the game's treasury paid the player's rent");
+    await noSol(key, "after the grant");
+
+    assert.equal(await act(page, "move"), "move: ok");
+    await page.waitForSelector("#player[data-x='1']", { timeout: 60_000 });
+    await noSol(key, "after a move");
+    assert.equal(await act(page, "buy"), "buy: ok");
+    await page.waitForSelector("#player[data-items='1']", { timeout: 60_000 });
+    await noSol(key, "after taking an item");
+    assert.equal(await page.textContent("#balances"), "0 / 0 / 0", "the page shows 0 lamports in the wallet, vault and key");
+    const info = await rpc.getAccountInfo(player, { encoding: "base64", commitment: "confirmed" }).send();
+    const p = decodePlayer(new Uint8Array(getBase64Encoder().encode(info.value!.data[0])));
+    assert.deepEqual([p.x, p.y, p.items, p.authority], [1, 2, 1, vault]);
+    await page.screenshot({ path: join(shots, "game-free-play.png"), fullPage: true });
+
+    // Kora paid five transactions: the grant (three signatures), the player's creation, the
+    // move, the item and the revoke (two each).
+    const [sessionPda, walletPda] = [found.address, (await sdk.sessionAddresses(owner, key)).wallet];
+    const sessionRent = (await rpc.getAccountInfo(sessionPda, { encoding: "base64", commitment: "confirmed" }).send()).value!.lamports;
+    const payerBeforeRevoke = await balance(kora.payer);
+    const walletRent = (await rpc.getAccountInfo(walletPda, { encoding: "base64", commitment: "confirmed" }).send()).value!.lamports;
+    assert.equal(await act(page, "revoke"), "revoke: ok");
+    await page.waitForSelector("#status[data-status=missing]", { timeout: 60_000 });
+    assert.equal(await sdk.fetchSessionByKey(rpc, owner, key), null, "the session is closed");
+    await noSol(key, "after the revoke");
+    assert.equal(payerStart - (await balance(kora.payer)), walletRent + 15_000n + 4n * 10_000n, "Kora spent the wallet account's rent and the fees; the session's rent came back");
+    assert.equal((await balance(kora.payer)) - payerBeforeRevoke, sessionRent - 10_000n, "the revoke returned the session's rent to Kora, less its fee");
+    await page.screenshot({ path: join(shots, "game-free-revoked.png"), fullPage: true });
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+    await gateway.close();
+    await kora.stop();
     await net.stop();
   }
 });

@@ -4,7 +4,12 @@
  * alone, show what the session may still spend, and revoke. `?rpc=<url>` picks the cluster
  * (default http://127.0.0.1:8899, localnet). With `?sponsor=<url>` (a sponsor service,
  * sdk/examples/sponsor.ts), "Play free" grants by a signed message instead: the owner signs
- * one message (`solana:signMessage`), the sponsor pays the fee and the rent.
+ * one message (`solana:signMessage`), the sponsor pays the fee and the rent. With
+ * `?kora=<url>` (the game's gateway in front of Kora, sdk/examples/sponsor.ts and
+ * docs/12-gasless-play.md), the whole game is free: "Play free" grants by a message paid by
+ * Kora, and every session transaction (create the player, move, take a free item, revoke) is
+ * paid by Kora: the owner's wallet, vault and session key hold no SOL. The player account's rent
+ * comes from the game's treasury (`create_player_funded`).
  */
 import { address, createSolanaRpc, getBase64Encoder, type Address } from "@solana/kit";
 import {
@@ -16,6 +21,7 @@ import {
   scope,
   SessionWallet,
   instruction,
+  kora,
   program,
   walletStandardMessageSigner,
   walletStandardSigner,
@@ -23,12 +29,15 @@ import {
   type StandardAccount,
   type StandardWallet,
 } from "../src/index";
-import { buyItem, createPlayer, decodePlayer, DISCRIMINATORS, GAME_PROGRAM, gameScope, movePlayer, playerPda } from "./game";
+import { buyItem, createPlayer, createPlayerFunded, decodePlayer, DISCRIMINATORS, freePlayScope, GAME_PROGRAM, gameScope, movePlayer, playerPda } from "./game";
 
 const params = new URLSearchParams(location.search);
 const rpcUrl = params.get("rpc") ?? "http://127.0.0.1:8899";
 const chain = params.get("chain") ?? "solana:localnet";
 const sponsorUrl = params.get("sponsor");
+const koraUrl = params.get("kora");
+/** Kora pays every session transaction: free play (no SOL anywhere, items are free). */
+const feePayer = koraUrl ? kora(koraUrl) : undefined;
 const cluster = (params.get("cluster") ?? "localnet") as Cluster;
 const rpc = createSolanaRpc(rpcUrl);
 const APP = `${location.origin}/example-game`;
@@ -71,7 +80,7 @@ async function refresh() {
   $("status").dataset.status = status;
   const live = status === "live";
   button("grant").disabled = live;
-  button("grant-message").disabled = live || !sponsorUrl;
+  button("grant-message").disabled = live || !(sponsorUrl || koraUrl);
   for (const id of ["move", "buy", "revoke"]) button(id).disabled = !live;
   if (s && s.sol.__option === "Some") {
     const r = remaining(s.sol.value, now);
@@ -80,6 +89,9 @@ async function refresh() {
   } else {
     $("left").textContent = $("available").textContent = "-";
   }
+  // What the player holds: in free play through Kora, 0 / 0 / 0 from start to end.
+  const held = await Promise.all([session.owner, await vault(session.owner), session.address].map(async (a) => (await rpc.getBalance(a).send()).value));
+  $("balances").textContent = held.join(" / ");
   const player = await rpc.getAccountInfo(await playerPda(await vault(session.owner)), { encoding: "base64" }).send();
   if (player.value) {
     const p = decodePlayer(new Uint8Array(getBase64Encoder().encode(player.value.data[0])));
@@ -108,11 +120,12 @@ button("connect").onclick = () =>
     account = (await connect.connect()).accounts[0] ?? null;
     if (!account) throw new Error("the wallet has no account");
     $("owner").textContent = account.address;
-    session = await SessionWallet.open({ rpc, owner: address(account.address), app: APP });
+    session = await SessionWallet.open({ rpc, owner: address(account.address), app: APP, feePayer });
     $("key").textContent = session.address;
     log(`session key ${session.restored ? "restored from" : "generated into"} IndexedDB (non-extractable: ${!session.signer.keyPair.privateKey.extractable})`);
     button("grant").disabled = false;
-    button("grant-message").disabled = !sponsorUrl;
+    button("grant-message").disabled = !(sponsorUrl || koraUrl);
+    if (feePayer) button("buy").textContent = "Take a free item";
   });
 
 button("grant").onclick = () =>
@@ -136,8 +149,23 @@ button("grant").onclick = () =>
 button("grant-message").onclick = () =>
   run("grant-message", async () => {
     if (!session || !wallet || !account) throw new Error("connect first");
-    if (!sponsorUrl) throw new Error("no sponsor: open the page with ?sponsor=<url>");
     const now = await chainTime(rpc);
+    if (feePayer) {
+      // Free play: Kora pays the grant and every move; the treasury pays the player's rent.
+      const sent = await session.grantByMessage({
+        ownerSigner: walletStandardMessageSigner(wallet, account),
+        scope: scope(now + 3600n).program(freePlayScope()).label("Dungeon Quest"),
+        domain: location.host,
+        cluster,
+      });
+      log(`granted by message in ${sent.signature}, paid by Kora; events: ${sent.events.map((e) => e.name).join(", ")}`);
+      const v = await vault(session.owner);
+      const exists = await rpc.getAccountInfo(await playerPda(v), { encoding: "base64" }).send();
+      if (!exists.value) await session.execute([await createPlayerFunded(session.owner)]);
+      log("free play: Kora pays every fee, the game's treasury paid the player's rent");
+      return;
+    }
+    if (!sponsorUrl) throw new Error("no sponsor: open the page with ?sponsor=<url> or ?kora=<url>");
     // Create and move only: the full game scope (buy_item's rules) does not fit one sponsored
     // transaction together with its message.
     const grant = scope(now + 3600n)
@@ -166,7 +194,7 @@ button("move").onclick = () =>
 button("buy").onclick = () =>
   run("buy", async () => {
     if (!session) throw new Error("connect first");
-    await session.execute([await buyItem(await vault(session.owner), 7, PRICE)]);
+    await session.execute([await buyItem(await vault(session.owner), 7, feePayer ? 0n : PRICE)]);
   });
 
 button("revoke").onclick = () =>
@@ -174,7 +202,7 @@ button("revoke").onclick = () =>
     if (!session) throw new Error("connect first");
     const sent = await session.revoke();
     log(`revoked${sent ? ` in ${sent.signature}` : ""}; the key is forgotten`);
-    session = await SessionWallet.open({ rpc, owner: session.owner, app: APP });
+    session = await SessionWallet.open({ rpc, owner: session.owner, app: APP, feePayer });
   });
 
 document.body.dataset.ready = "true";

@@ -15,7 +15,7 @@ import {
   type Address,
   type Instruction,
 } from "@solana/kit";
-import { instruction, program, SYSTEM_PROGRAM_ADDRESS, type ProgramScopeBuilder } from "../src/index";
+import { findVaultPda, instruction, program, SYSTEM_PROGRAM_ADDRESS, type ProgramScopeBuilder } from "../src/index";
 
 /** The example game's program id. */
 export const GAME_PROGRAM = "EMFziHrpsrLSELDiQM8QjsqfZrHSJhZZhkdMis778zPJ" as Address;
@@ -24,6 +24,7 @@ const hex = (s: string) => new Uint8Array(getBase16Encoder().encode(s));
 /** Anchor discriminators: sha256("global:<name>")[..8] (checked in test/game.test.ts). */
 export const DISCRIMINATORS = {
   createPlayer: hex("13b2bdd89f8600c0"),
+  createPlayerFunded: hex("d2248419e4e5062f"),
   movePlayer: hex("113a44ddba758ce7"),
   buyItem: hex("5052c1c9d81b46b8"),
   player: hex("cdde7007a59bceda"),
@@ -51,6 +52,38 @@ export async function createPlayer(authority: Address): Promise<Instruction> {
     ],
     data: DISCRIMINATORS.createPlayer,
   };
+}
+
+/**
+ * `create_player_funded` for `owner`'s vault: the game's treasury pays the rent, so a player
+ * whose vault holds no SOL gets a player (gasless play, docs/12-gasless-play.md). The program
+ * takes only a session-keys vault as the authority.
+ */
+export async function createPlayerFunded(owner: Address): Promise<Instruction> {
+  const [authority] = await findVaultPda({ owner });
+  return {
+    programAddress: GAME_PROGRAM,
+    accounts: [
+      { address: authority, role: AccountRole.READONLY_SIGNER },
+      { address: owner, role: AccountRole.READONLY },
+      { address: await playerPda(authority), role: AccountRole.WRITABLE },
+      { address: await treasuryPda(), role: AccountRole.WRITABLE },
+      { address: SYSTEM_PROGRAM_ADDRESS, role: AccountRole.READONLY },
+    ],
+    data: DISCRIMINATORS.createPlayerFunded,
+  };
+}
+
+/**
+ * The scope of free play (a gasless grant): create the player at the treasury's expense, move,
+ * and take free items (`buy_item` at price 0; a 0-SOL vault pays nothing). It fits one
+ * sponsored grant transaction with its message.
+ */
+export function freePlayScope(): ProgramScopeBuilder {
+  return program(GAME_PROGRAM)
+    .instruction(instruction(DISCRIMINATORS.createPlayerFunded))
+    .instruction(instruction(DISCRIMINATORS.movePlayer))
+    .instruction(instruction(DISCRIMINATORS.buyItem).argU64(10, "le", 0n));
 }
 
 /** `move_player` by (dx, dy). */

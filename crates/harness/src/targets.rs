@@ -63,6 +63,23 @@ pub mod game {
         )
     }
 
+    /// `create_player_funded` for `owner`'s vault: the player's rent paid by the game's
+    /// treasury.
+    pub fn create_player_funded(owner: &Pubkey) -> Instruction {
+        let authority = &session_keys_client::pda::vault(owner).0;
+        build(
+            ID,
+            accounts::CreatePlayerFunded {
+                authority: *authority,
+                owner: *owner,
+                player: player(authority),
+                treasury: treasury(),
+                system_program: system_program::ID,
+            },
+            instruction::CreatePlayerFunded {},
+        )
+    }
+
     /// `move_player`.
     pub fn move_player(authority: &Pubkey, dx: i8, dy: i8) -> Instruction {
         build(

@@ -3,7 +3,8 @@
 //! [`classify`] and [`remaining`], live in [`crate::status`] and are re-exported here), send
 //! transactions with a compute budget (legacy, or v0 with address lookup tables), turn
 //! failures into the program's [`SessionError`], read a transaction's events, and run the
-//! owner's incident response ([`SessionClient::revoke_all`], in `rpc/revoke_all.rs`).
+//! owner's incident response ([`SessionClient::revoke_all`], in `rpc/revoke_all.rs`), and
+//! send with Kora paying the fees ([`SessionClient::send_paid`], in `rpc/kora.rs`).
 //!
 //! Everything goes through standard RPC methods (`getAccountInfo`, `getProgramAccounts` with
 //! `memcmp`, `sendTransaction`, `getTransaction`, ...), so the same code runs against the
@@ -40,9 +41,11 @@ use solana_transaction_status_client_types::{
 use std::time::Duration;
 
 mod guardrails;
+mod kora;
 mod revoke_all;
 pub use crate::status::{classify, remaining, Remaining, SessionState};
 pub use guardrails::{preview_transfer_sol, Verdict};
+pub use kora::{classify_refusal, FeePayerError, Kora};
 pub use revoke_all::{
     DelegatedAccount, RevokeAllReport, REVOKES_PER_TX, TOKEN_DELEGATE_OFFSET, TOKEN_OWNER_OFFSET,
 };
@@ -73,6 +76,9 @@ pub enum Error {
     /// An account is missing or is not what was expected.
     #[error("{0}")]
     Account(String),
+    /// The fee payer (Kora) did not pay: nothing was sent.
+    #[error(transparent)]
+    FeePayer(kora::FeePayerError),
 }
 
 impl Error {

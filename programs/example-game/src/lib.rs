@@ -38,6 +38,46 @@ pub mod example_game {
         Ok(())
     }
 
+    /// Creates the authority's player at (0, 0) with 100 hp, the rent paid by the game's
+    /// treasury: a player with 0 SOL (gasless play, docs/12-gasless-play.md) gets an account
+    /// without anyone funding their vault. The game funds the treasury; each call costs it the
+    /// player account's rent (0.00127 SOL). The authority must be an owner's session-keys vault
+    /// (it signs only through `execute`), so each player costs whoever makes it an owner wallet
+    /// account (1,308,480 lamports of rent, never returned) and a session: more than the
+    /// treasury pays, and one player per owner.
+    pub fn create_player_funded(ctx: Context<CreatePlayerFunded>) -> Result<()> {
+        let a = &ctx.accounts;
+        let space = 8 + Player::INIT_SPACE;
+        let authority = a.authority.key();
+        let treasury_seeds: &[&[u8]] = &[TREASURY_SEED, &[ctx.bumps.treasury]];
+        let player_seeds: &[&[u8]] = &[PLAYER_SEED, authority.as_ref(), &[ctx.bumps.player]];
+        system_program::create_account(
+            CpiContext::new_with_signer(
+                a.system_program.key(),
+                system_program::CreateAccount {
+                    from: a.treasury.to_account_info(),
+                    to: a.player.to_account_info(),
+                },
+                &[treasury_seeds, player_seeds],
+            ),
+            Rent::get()?.minimum_balance(space),
+            space as u64,
+            &crate::ID,
+        )?;
+        let player = Player {
+            authority,
+            x: 0,
+            y: 0,
+            hp: 100,
+            items: 0,
+            bump: ctx.bumps.player,
+        };
+        let mut data = a.player.try_borrow_mut_data()?;
+        data[..8].copy_from_slice(Player::DISCRIMINATOR);
+        player.serialize(&mut &mut data[8..])?;
+        Ok(())
+    }
+
     /// Moves the player by (dx, dy).
     pub fn move_player(ctx: Context<Act>, dx: i8, dy: i8) -> Result<()> {
         let p = &mut ctx.accounts.player;
@@ -136,6 +176,30 @@ pub struct CreatePlayer<'info> {
     /// The new player.
     #[account(init, payer = authority, space = 8 + Player::INIT_SPACE, seeds = [PLAYER_SEED, authority.key().as_ref()], bump)]
     pub player: Account<'info, Player>,
+    /// System program.
+    pub system_program: Program<'info, System>,
+}
+
+/// Accounts of `create_player_funded`.
+#[derive(Accounts)]
+pub struct CreatePlayerFunded<'info> {
+    /// The player's authority: `owner`'s session-keys vault (signs through `execute`; pays
+    /// nothing).
+    #[account(
+        seeds = [session_keys::constants::VAULT_SEED, owner.key().as_ref()],
+        bump,
+        seeds::program = session_keys::ID
+    )]
+    pub authority: Signer<'info>,
+    /// CHECK: the vault's owner; only its address is used, to derive the vault.
+    pub owner: UncheckedAccount<'info>,
+    /// CHECK: the new player, created here (the seeds bind it to the authority; `create_account`
+    /// fails if it exists).
+    #[account(mut, seeds = [PLAYER_SEED, authority.key().as_ref()], bump)]
+    pub player: UncheckedAccount<'info>,
+    /// CHECK: the game's treasury PDA (a system account the game funds); pays the rent.
+    #[account(mut, seeds = [TREASURY_SEED], bump)]
+    pub treasury: UncheckedAccount<'info>,
     /// System program.
     pub system_program: Program<'info, System>,
 }

@@ -22,3 +22,4 @@ export * from "./transaction";
 export * from "./codec";
 export * from "./checks";
 export * from "./http";
+export * from "./gateway";

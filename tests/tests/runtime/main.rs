@@ -17,6 +17,7 @@ mod execute_accounting;
 mod execute_attacks;
 mod expiry_edges;
 mod forged_grant;
+mod game_funded_player;
 mod golden;
 mod heap;
 mod message_grant;

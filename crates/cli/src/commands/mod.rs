@@ -46,6 +46,7 @@ pub fn readable(e: rpc::Error) -> String {
         rpc::Error::Transaction(t) => format!("the transaction failed: {t}"),
         rpc::Error::Rpc(c) => format!("RPC request failed: {c}"),
         rpc::Error::Account(s) => s,
+        rpc::Error::FeePayer(f) => f.to_string(),
     }
 }
 

@@ -9,6 +9,7 @@ mod pay_example;
 mod bot;
 mod gasless;
 mod guardrails;
+mod kora;
 mod pay_per_request;
 mod revoke_all;
 mod sessions;
