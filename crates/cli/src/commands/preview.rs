@@ -6,7 +6,9 @@
 //! such session, bad input, RPC trouble).
 use super::{
     budget::{asset_json, asset_of},
-    readable, table,
+    readable,
+    session_view::find_session,
+    table,
     token::mint_info,
     utc, Ctx, Report, Res,
 };
@@ -19,7 +21,6 @@ use serde_json::{json, Value};
 use session_keys::instructions::{CapsPreview, Preview, PreviewAction, SessionStatus};
 use session_keys_client::{
     ix::{self, TokenTransfer},
-    pda,
     rpc::Verdict,
 };
 
@@ -234,17 +235,7 @@ fn status_name(s: SessionStatus) -> (&'static str, &'static str) {
 
 /// Runs `preview`: the report and the exit status ([`REFUSED`] when the action would be).
 pub(super) async fn run(ctx: &Ctx, r: Request<'_>) -> Res<(Report, i32)> {
-    let address = match (r.address, r.key) {
-        (Some(a), None) => pubkey(a, "address")?,
-        (None, Some(k)) => pda::session(&ctx.owner(r.owner)?, &pubkey(k, "--key")?).0,
-        _ => return Err("give either the session's address or --key".into()),
-    };
-    let s = ctx
-        .client
-        .session_at(&address)
-        .await
-        .map_err(readable)?
-        .ok_or_else(|| format!("no session at {address} (never created, revoked or closed)"))?;
+    let (address, s) = find_session(ctx, r.address, r.key, r.owner).await?;
     let (owner, key) = (s.owner, s.session_key);
     let action = action(ctx, &r, &owner, &key).await?;
     let instruction = match &action {

@@ -1,8 +1,36 @@
-//! A session as `list` and `show` print it: its state's name and its JSON document.
+//! A session as `list`, `show` and `preview` find and print it: the session named on the
+//! command line, its state's name and its JSON document.
+use super::{readable, Ctx, Res};
+use crate::scope_file::pubkey;
 use anchor_lang::prelude::Pubkey;
 use serde_json::{json, Value};
 use session_keys::state::Session;
-use session_keys_client::rpc::{Remaining, SessionState};
+use session_keys_client::{
+    pda,
+    rpc::{Remaining, SessionState},
+};
+
+/// The session at `address`, or of `--key` and `--owner` (default: the keypair's), with its
+/// address; a readable error if neither or both are given, or if there is none.
+pub(super) async fn find_session(
+    ctx: &Ctx,
+    address: Option<&str>,
+    key: Option<&str>,
+    owner: Option<&str>,
+) -> Res<(Pubkey, Session)> {
+    let address = match (address, key) {
+        (Some(a), None) => pubkey(a, "address")?,
+        (None, Some(k)) => pda::session(&ctx.owner(owner)?, &pubkey(k, "--key")?).0,
+        _ => return Err("give either the session's address or --key".into()),
+    };
+    let s = ctx
+        .client
+        .session_at(&address)
+        .await
+        .map_err(readable)?
+        .ok_or_else(|| format!("no session at {address} (never created, revoked or closed)"))?;
+    Ok((address, s))
+}
 
 /// The state as the CLI prints it.
 pub(super) fn state_name(s: SessionState) -> &'static str {

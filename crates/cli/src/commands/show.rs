@@ -1,18 +1,12 @@
 //! `show`: one session's scope, caps, spending and what is left.
 use super::{
     readable,
-    session_view::{session_json, state_name},
+    session_view::{find_session, session_json, state_name},
     token::mint_info,
     utc, Ctx, Report, Res,
 };
-use crate::{
-    amount,
-    scope_file::{pubkey, SOL_DECIMALS},
-};
-use session_keys_client::{
-    pda,
-    rpc::{classify, remaining},
-};
+use crate::{amount, scope_file::SOL_DECIMALS};
+use session_keys_client::rpc::{classify, remaining};
 
 /// The session at `address`, or of `--key` and `--owner` (default: the keypair's).
 pub(super) async fn run(
@@ -21,17 +15,7 @@ pub(super) async fn run(
     key: Option<&str>,
     owner: Option<&str>,
 ) -> Res<Report> {
-    let address = match (address, key) {
-        (Some(a), None) => pubkey(a, "address")?,
-        (None, Some(k)) => pda::session(&ctx.owner(owner)?, &pubkey(k, "--key")?).0,
-        _ => return Err("give either the session's address or --key".into()),
-    };
-    let s = ctx
-        .client
-        .session_at(&address)
-        .await
-        .map_err(readable)?
-        .ok_or_else(|| format!("no session at {address} (never created, revoked or closed)"))?;
+    let (address, s) = find_session(ctx, address, key, owner).await?;
     let nonce = ctx
         .client
         .wallet(&s.owner)
