@@ -90,6 +90,13 @@ pub(super) fn session_json(
         }).collect::<Vec<_>>(),
         "destinations": s.destinations.iter().map(ToString::to_string).collect::<Vec<_>>(),
         "programs": s.programs.iter().map(|p| p.program_id.to_string()).collect::<Vec<_>>(),
+        "rateLimit": s.uses_window.map(|w| json!({
+            "uses": w.max,
+            "seconds": w.seconds,
+            "usedInWindow": w.used_at(now),
+            "reopensAt": w.reopens_at(now),
+        })),
+        "referenceHistory": s.references.capacity,
         "remaining": left,
     })
 }

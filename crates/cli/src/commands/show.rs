@@ -59,6 +59,21 @@ pub(super) async fn run(
             }
         ));
     }
+    if let Some(w) = s.uses_window {
+        text.push_str(&format!(
+            "rate limit  {} per {} s, {} used in this window (until {})\n",
+            w.max,
+            w.seconds,
+            w.used_at(now),
+            utc(w.reopens_at(now))
+        ));
+    }
+    if s.references.capacity > 0 {
+        text.push_str(&format!(
+            "references  the last {} are refused again\n",
+            s.references.capacity
+        ));
+    }
     for d in &s.destinations {
         text.push_str(&format!("destination {d}\n"));
     }

@@ -249,6 +249,24 @@ async fn preview_says_what_a_key_may_do_and_the_real_send_agrees() {
     let s = client.session(&o, &key.pubkey()).await.unwrap().unwrap();
     let w = s.uses_window.unwrap();
     assert_eq!((w.max, w.seconds, s.references.capacity), (3, 60, 4));
+    // `show` prints the guardrails a wallet adapter lists.
+    let shown = home.json(&["show", "--key", &k]);
+    assert_eq!(
+        (&shown["rateLimit"], &shown["referenceHistory"]),
+        (
+            &json!({ "uses": 3, "seconds": 60, "usedInWindow": 0, "reopensAt": T0 + 60 }),
+            &json!(4)
+        )
+    );
+    let (_, text, _) = home.run(&["show", "--key", &k], "");
+    assert!(
+        text.contains("rate limit  3 per 60 s, 0 used in this window"),
+        "{text}"
+    );
+    assert!(
+        text.contains("references  the last 4 are refused again"),
+        "{text}"
+    );
     home.json(&["budget", "set", "--asset", "sol", "--lifetime", "0.3"]);
 
     // No action: state, uses, rate limit and allowances.
