@@ -17,7 +17,11 @@ export interface SessionSnapshot {
   wallet: SessionWallet | null;
   /** The session's status on chain (`missing` before a grant), or `null` while unknown. */
   status: SessionStatus | "missing" | null;
-  /** SOL the session may still spend, if it has a SOL allowance. */
+  /**
+   * SOL the session may still spend under its own caps, if it has a SOL allowance. An owner
+   * budget shared by all the owner's sessions can leave less: `sessionAllowances(session,
+   * await fetchOwnerBudget(rpc, owner), now)` gives both together.
+   */
   sol: Remaining | null;
   /** An action is running. */
   busy: boolean;
