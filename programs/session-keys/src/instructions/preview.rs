@@ -214,7 +214,8 @@ impl<'info> PreviewSession<'info> {
     }
 }
 
-/// The real instruction's checks, in its order, on copies.
+/// The real instruction's checks, in its order; a transfer's charge on copies of the session
+/// and the budget.
 fn evaluate<'info>(
     a: &PreviewSession<'info>,
     mut budget: Option<Budget>,
@@ -222,22 +223,26 @@ fn evaluate<'info>(
     action: PreviewAction,
     now: i64,
 ) -> Result<()> {
-    let gate = |reference: Option<&[u8]>| -> Result<()> {
-        check_gate(&a.session, &a.wallet, a.vault.key, a.budget.key, now)?;
-        a.session.check_reference(reference)?;
-        Ok(())
+    let session: &Session = &a.session;
+    let gate = |reference: Option<Vec<u8>>| {
+        check_gate(
+            session,
+            &a.wallet,
+            (a.vault.key, a.budget.key),
+            now,
+            reference.as_deref(),
+        )
     };
-    let mut session: Session = (**a.session).clone();
     match action {
         PreviewAction::Status => {
-            check_gate(&a.session, &a.wallet, a.vault.key, a.budget.key, now)?;
+            gate(None)?;
         }
         PreviewAction::TransferSol { amount, reference } => {
             let destination = remaining.first().ok_or(ErrorCode::AccountNotEnoughKeys)?;
-            gate(reference.as_deref())?;
-            check_sol_destination(&session, a.vault.key, destination.key)?;
+            gate(reference)?;
+            check_sol_destination(session, a.vault.key, destination.key)?;
             charge_all(
-                &mut session,
+                &mut session.clone(),
                 budget.as_mut(),
                 &[(Asset::Sol, amount)],
                 now,
@@ -258,9 +263,9 @@ fn evaluate<'info>(
                 *to.key,
                 ErrorCode::ConstraintDuplicateMutableAccount
             );
-            gate(reference.as_deref())?;
+            gate(reference)?;
             check_token_accounts(
-                &session,
+                session,
                 a.vault.key,
                 (from.key, &from_account),
                 (to.key, &to_account),
@@ -268,7 +273,7 @@ fn evaluate<'info>(
                 program.key,
             )?;
             charge_all(
-                &mut session,
+                &mut session.clone(),
                 budget.as_mut(),
                 &[(Asset::Mint(*mint.key), amount)],
                 now,
@@ -278,8 +283,8 @@ fn evaluate<'info>(
         }
         PreviewAction::Execute { calls, reference } => {
             let mut planned = plan(calls, remaining)?;
-            gate(reference.as_deref())?;
-            check_calls(&session, &mut planned)?;
+            gate(reference)?;
+            check_calls(session, &mut planned)?;
             // The last check before the calls: the accounts `execute` would watch.
             Watch::new(&a.vault.to_account_info(), session.owner, remaining)?;
         }

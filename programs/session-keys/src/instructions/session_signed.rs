@@ -44,16 +44,10 @@ impl SessionSigned<'_> {
         check_gate(
             &self.session,
             &self.wallet,
-            self.vault.key,
-            self.budget.key,
+            (self.vault.key, self.budget.key),
             now,
-        )?;
-        Ok(self.session.check_reference(reference)?)
-    }
-
-    /// The owner's budget, if one exists at the (checked) budget address.
-    pub fn load_budget(&self) -> Result<Option<Budget>> {
-        load_budget(&self.budget)
+            reference,
+        )
     }
 
     /// Charges every `(asset, amount)` to the session's caps, then to the owner's budget
@@ -67,7 +61,7 @@ impl SessionSigned<'_> {
         now: i64,
         outflow: bool,
     ) -> Result<Vec<Allowance>> {
-        let mut budget = self.load_budget()?;
+        let mut budget = load_budget(&self.budget)?;
         let after = charge_all(&mut self.session, budget.as_mut(), charges, now, outflow)?;
         if let Some(budget) = budget {
             {
@@ -101,15 +95,16 @@ impl SessionSigned<'_> {
     }
 }
 
-/// The gate's account-independent part, shared with `preview`: usable, rate, vault, budget
-/// address. Logs when the rate limit reopens.
+/// The gate on plain values, shared with `preview`: usable, rate, the `(vault, budget)`
+/// addresses, then `reference` (if any), which it returns parsed. Logs when the rate limit
+/// reopens.
 pub fn check_gate(
     session: &Session,
     wallet: &Wallet,
-    vault: &Pubkey,
-    budget: &Pubkey,
+    (vault, budget): (&Pubkey, &Pubkey),
     now: i64,
-) -> Result<()> {
+    reference: Option<&[u8]>,
+) -> Result<Option<Reference>> {
     session.check_usable(now, wallet.nonce)?;
     if let Some(at) = session.rate_reopens_at(now) {
         msg!("rate limited until unix time {}", at);
@@ -117,7 +112,7 @@ pub fn check_gate(
     }
     wallet.check_vault(vault)?;
     wallet.check_budget(budget)?;
-    Ok(())
+    Ok(session.check_reference(reference)?)
 }
 
 /// Reads the budget at an already checked address: `None` when no account of this program is
