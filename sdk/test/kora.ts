@@ -6,29 +6,18 @@
 // 2.0.5 --locked --root ~/.cache/kora`, its own dependency tree; .ci/run does this first). A
 // test that cannot start Kora fails: it never skips.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync } from "node:fs";
 import { createServer } from "node:net";
 import { homedir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { generateKeyPairSigner, lamports, type Address, type KeyPairSigner } from "@solana/kit";
 import { startSponsorService, type SponsorService, type SponsorServiceOptions } from "../examples/sponsor";
-import type { Localnet } from "./localnet";
+import { repo, type Localnet } from "./localnet";
 
 /** The pinned release: the newest stable kora-cli this registry serves. */
 export const KORA_VERSION = "2.0.5";
 
-function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, "Anchor.toml"))) {
-    const up = dirname(dir);
-    if (up === dir) throw new Error("no Anchor.toml above the SDK tests");
-    dir = up;
-  }
-  return dir;
-}
-export const REPO = repoRoot();
+export const REPO = repo;
 export const KORA_CONFIG = join(REPO, "deploy", "kora", "kora.toml");
 export const KORA_SIGNERS = join(REPO, "deploy", "kora", "signers.toml");
 

@@ -30,7 +30,8 @@ function findRepo(): string {
   return dir;
 }
 
-const repo = findRepo();
+/** The repository root (shared with the Kora launcher). */
+export const repo = findRepo();
 
 /** Why localnet cannot run here, or null if it can. */
 export function localnetMissing(): string | null {
