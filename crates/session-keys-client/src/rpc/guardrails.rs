@@ -42,15 +42,11 @@ impl SessionClient {
     /// The owner's budget, if one is set.
     pub async fn budget(&self, owner: &Pubkey) -> Result<Option<Budget>> {
         let address = pda::budget(owner).0;
-        let account = self
-            .rpc
-            .get_account_with_commitment(&address, self.rpc.commitment())
-            .await?
-            .value;
-        match account {
-            Some(a) if a.owner == session_keys::ID => {
-                let mut data: &[u8] = &a.data;
-                anchor_lang::AccountDeserialize::try_deserialize(&mut data)
+        // No account, or lamports sent to the address before the owner's first `set_budget`
+        // (a System account with no data): no budget. Only the program allocates there.
+        match self.account_data(&address).await? {
+            Some((data, _)) if !data.is_empty() => {
+                anchor_lang::AccountDeserialize::try_deserialize(&mut data.as_slice())
                     .map(Some)
                     .map_err(|e| Error::Account(format!("budget {address}: {e}")))
             }
