@@ -7,7 +7,7 @@ use crate::{
 };
 use anchor_lang::prelude::Pubkey;
 use serde_json::{json, Value};
-use session_keys::policy::{self, Allowance, BudgetCapsArgs, WindowArgs, SOL_ASSET};
+use session_keys::policy::{BudgetCapsArgs, WindowArgs, SOL_ASSET};
 use session_keys_client::pda;
 use solana_sdk::signer::Signer;
 
@@ -131,15 +131,6 @@ pub(super) fn asset_json(address: &Pubkey) -> String {
     }
 }
 
-/// When the window in force at `now` ends (None without a window).
-fn reopens_at(a: &Allowance, now: i64) -> Option<i64> {
-    (a.window_secs != 0).then(|| {
-        policy::window_start(now, a.window_secs)
-            .max(a.window_start)
-            .saturating_add(i64::from(a.window_secs))
-    })
-}
-
 /// `budget show`: the budgets of `--owner` (default: the keypair's) at the cluster's time.
 pub(super) async fn show(ctx: &Ctx, owner: Option<&str>) -> Res<Report> {
     let owner = ctx.owner(owner)?;
@@ -175,7 +166,7 @@ pub(super) async fn show(ctx: &Ctx, owner: Option<&str>) -> Res<Report> {
             "windowCap": window.then_some(a.window_cap),
             "windowSpent": window.then_some(a.window_spent_at(now)),
             "windowRemaining": window.then_some(a.window_remaining(now)),
-            "windowReopensAt": reopens_at(a, now),
+            "windowReopensAt": a.window_reopens_at(now),
         }));
         let dash = || "-".to_owned();
         rows.push(vec![
@@ -198,7 +189,7 @@ pub(super) async fn show(ctx: &Ctx, owner: Option<&str>) -> Res<Report> {
             } else {
                 dash()
             },
-            reopens_at(a, now).map_or_else(dash, utc),
+            a.window_reopens_at(now).map_or_else(dash, utc),
         ]);
     }
     let text = if entries.is_empty() {

@@ -98,13 +98,7 @@ impl CapsPreview {
         Self {
             lifetime_remaining: a.lifetime_remaining(),
             window_remaining: a.window_remaining(now),
-            window_reopens_at: if a.window_secs == 0 {
-                0
-            } else {
-                policy::window_start(now, a.window_secs)
-                    .max(a.window_start)
-                    .saturating_add(i64::from(a.window_secs))
-            },
+            window_reopens_at: a.window_reopens_at(now).unwrap_or(0),
         }
     }
 }

@@ -107,6 +107,16 @@ impl Allowance {
         left
     }
 
+    /// When the window in force at `now` ends (`None` without a window): the end of the later
+    /// of `now`'s window and the stored one, since a clock that went back never reopens it.
+    pub fn window_reopens_at(&self, now: i64) -> Option<i64> {
+        (self.window_secs != 0).then(|| {
+            window_start(now, self.window_secs)
+                .max(self.window_start)
+                .saturating_add(i64::from(self.window_secs))
+        })
+    }
+
     /// Lifetime allowance not yet spent.
     pub fn lifetime_remaining(&self) -> u64 {
         self.lifetime_cap.saturating_sub(self.spent)
